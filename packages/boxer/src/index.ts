@@ -1,0 +1,12 @@
+// boxer: the JS API (build, run, inspect) under the CLI.
+export { build } from './api/build.js';
+export type { BuildOptions, BuildResult } from './api/build.js';
+export { run } from './api/run.js';
+export type { RunOptions } from './api/run.js';
+export { inspect } from './api/inspect.js';
+export type { InspectResult, InspectedFile } from './api/inspect.js';
+export { VERSION } from './version.js';
+export { BoxerError, InternalError, formatDiagnostic } from '@boxer/diagnostics';
+export type { Diagnostic } from '@boxer/diagnostics';
+export type { RunResult } from '@boxer/runtime';
+export type { BoxManifest } from '@boxer/bundle';

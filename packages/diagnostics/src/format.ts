@@ -1,0 +1,35 @@
+// Text rendering of diagnostics: `file:line:col: error CODE: message`, a code frame, hint and docs link.
+// Pure: returns strings; printing is the CLI's job.
+import type { Diagnostic } from './diagnostic.js';
+
+export interface FormatOptions {
+  /** Add ANSI colours. @default false */
+  color?: boolean;
+}
+
+export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
+  const c = options.color
+    ? { red: (s: string) => `\x1b[31m${s}\x1b[39m`, yellow: (s: string) => `\x1b[33m${s}\x1b[39m`, dim: (s: string) => `\x1b[2m${s}\x1b[22m`, bold: (s: string) => `\x1b[1m${s}\x1b[22m` }
+    : { red: id, yellow: id, dim: id, bold: id };
+  const sev = d.severity === 'error' ? c.red('error') : c.yellow('warning');
+  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column + 1}: ` : '';
+  const lines = [`${where}${sev} ${c.bold(d.code)}: ${d.message}`];
+  if (d.location && d.location.lineText) {
+    const num = String(d.location.line);
+    const gutter = ' '.repeat(num.length);
+    lines.push(`${c.dim(`${num} |`)} ${d.location.lineText}`);
+    const len = Math.max(1, Math.min(d.location.length, d.location.lineText.length - d.location.column));
+    lines.push(`${c.dim(`${gutter} |`)} ${' '.repeat(d.location.column)}${c.red('^'.repeat(len))}`);
+  }
+  for (const n of d.notes ?? []) {
+    const nwhere = n.location ? `${n.location.file}:${n.location.line}:${n.location.column + 1}: ` : '';
+    lines.push(`  note: ${nwhere}${n.message}`);
+  }
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  if (d.url) lines.push(`  docs: ${c.dim(d.url)}`);
+  return lines.join('\n');
+}
+
+function id(s: string): string {
+  return s;
+}

@@ -1,0 +1,100 @@
+// Every diagnostic @boxer/runtime raises. Each names what was refused and what to do instead.
+import { docsUrl, type Diagnostic } from '@boxer/diagnostics';
+
+export const RUNTIME_NO_COMMAND = 'RUNTIME_NO_COMMAND';
+export function noCommand(): Diagnostic {
+  return {
+    code: RUNTIME_NO_COMMAND, severity: 'error',
+    message: 'the box has no command to run: it sets neither ENTRYPOINT nor CMD, and no arguments were given',
+    hint: 'add `ENTRYPOINT ["/path/to/program.wasm"]` to the Dockerfile, or pass the program after the box: `boxer run box.wasm /app/prog.wasm`',
+    url: docsUrl(RUNTIME_NO_COMMAND),
+  };
+}
+
+export const RUNTIME_COMMAND_NOT_FOUND = 'RUNTIME_COMMAND_NOT_FOUND';
+export function commandNotFound(path: string): Diagnostic {
+  return {
+    code: RUNTIME_COMMAND_NOT_FOUND, severity: 'error',
+    message: `${JSON.stringify(path)} does not exist in the box`,
+    hint: 'check ENTRYPOINT/CMD against the files listed by `boxer inspect`',
+    url: docsUrl(RUNTIME_COMMAND_NOT_FOUND),
+  };
+}
+export function commandNotInPath(name: string): Diagnostic {
+  return {
+    code: RUNTIME_COMMAND_NOT_FOUND, severity: 'error',
+    message: `${JSON.stringify(name)}: executable file not found in the box's $PATH`,
+    hint: 'use an absolute path in ENTRYPOINT/CMD, or add its directory to PATH with ENV',
+    url: docsUrl(RUNTIME_COMMAND_NOT_FOUND),
+  };
+}
+
+export const RUNTIME_NOT_EXECUTABLE = 'RUNTIME_NOT_EXECUTABLE';
+export function notExecutable(path: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_NOT_EXECUTABLE, severity: 'error',
+    message: `cannot run ${JSON.stringify(path)}: ${why}`,
+    hint: 'ENTRYPOINT/CMD must name a wasm32-wasi program in the box',
+    url: docsUrl(RUNTIME_NOT_EXECUTABLE),
+  };
+}
+
+export const RUNTIME_NATIVE_BINARY = 'RUNTIME_NATIVE_BINARY';
+export function nativeBinary(path: string): Diagnostic {
+  return {
+    code: RUNTIME_NATIVE_BINARY, severity: 'error',
+    message: `${JSON.stringify(path)} is a native Linux (ELF) executable; a box runs only WebAssembly`,
+    hint: 'compile the program for wasm32-wasi (e.g. `clang --target=wasm32-wasi`, `cargo build --target wasm32-wasip1`) and COPY the .wasm into the box',
+    url: docsUrl(RUNTIME_NATIVE_BINARY),
+  };
+}
+
+export const RUNTIME_SCRIPT_UNSUPPORTED = 'RUNTIME_SCRIPT_UNSUPPORTED';
+export function scriptUnsupported(path: string, shebang: string): Diagnostic {
+  return {
+    code: RUNTIME_SCRIPT_UNSUPPORTED, severity: 'error',
+    message: `${JSON.stringify(path)} is a script (${shebang}); this version of boxer cannot start interpreters yet`,
+    hint: 'point ENTRYPOINT at a wasm32-wasi program; interpreter bases (ruby, perl, node) are on the roadmap',
+    url: docsUrl(RUNTIME_SCRIPT_UNSUPPORTED),
+  };
+}
+
+export const RUNTIME_COMPONENT_UNSUPPORTED = 'RUNTIME_COMPONENT_UNSUPPORTED';
+export function componentUnsupported(path: string): Diagnostic {
+  return {
+    code: RUNTIME_COMPONENT_UNSUPPORTED, severity: 'error',
+    message: `${JSON.stringify(path)} is a WebAssembly component (preview2); this version of boxer runs preview1 modules only`,
+    hint: 'build the program as a wasm32-wasi (preview1) module',
+    url: docsUrl(RUNTIME_COMPONENT_UNSUPPORTED),
+  };
+}
+
+export const RUNTIME_BAD_MODULE = 'RUNTIME_BAD_MODULE';
+export function badModule(path: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_BAD_MODULE, severity: 'error',
+    message: `${JSON.stringify(path)} is not a valid WebAssembly program: ${why}`,
+    hint: 'rebuild the program; the engine refused to compile or link it',
+    url: docsUrl(RUNTIME_BAD_MODULE),
+  };
+}
+
+export const RUNTIME_TRAP = 'RUNTIME_TRAP';
+export function trap(path: string, message: string): Diagnostic {
+  return {
+    code: RUNTIME_TRAP, severity: 'error',
+    message: `${JSON.stringify(path)} trapped: ${message}`,
+    hint: 'the program crashed (an unreachable, an out-of-bounds access or a stack overflow); boxer exits with 134 as a crashed container would',
+    url: docsUrl(RUNTIME_TRAP),
+  };
+}
+
+export const RUNTIME_TIMEOUT = 'RUNTIME_TIMEOUT';
+export function timeout(ms: number): Diagnostic {
+  return {
+    code: RUNTIME_TIMEOUT, severity: 'error',
+    message: `the box ran longer than its wall-time limit of ${ms} ms and was stopped`,
+    hint: 'raise the limit with --timeout, e.g. --timeout 5m',
+    url: docsUrl(RUNTIME_TIMEOUT),
+  };
+}

@@ -1,0 +1,414 @@
+// The in-memory file tree shared by the build (layers, COPY) and the runtime (the guest's filesystem).
+// In: operations on guest paths. Out: a tree of nodes whose file contents may be zero-copy views into
+// a box's bytes until first written (copy-on-write per file).
+//
+// Path resolution follows Linux inside a chroot: `..` at the root stays at the root, absolute symlink
+// targets restart at the tree's root, at most MAX_SYMLINKS links are followed. Nothing here can name a
+// host path: the tree has no notion of one.
+import { VfsError } from './errors.js';
+
+export const MAX_SYMLINKS = 40;
+/** Longest path component the tree accepts (Linux NAME_MAX). */
+export const NAME_MAX = 255;
+
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
+
+export interface NodeMeta {
+  /** Permission bits including setuid/setgid/sticky (`mode & 0o7777`). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Modification time in nanoseconds since the Unix epoch. */
+  mtime: bigint;
+}
+
+interface NodeBase extends NodeMeta {
+  /** Inode number, unique within one tree. */
+  readonly ino: number;
+}
+
+export interface FileNode extends NodeBase {
+  readonly kind: 'file';
+  /** Backing bytes; only `data.subarray(0, size)` is content. May be a view into shared box bytes. */
+  data: Uint8Array;
+  size: number;
+  /** True once `data` is a private buffer this tree may write into. */
+  owned: boolean;
+  /** Number of directory entries naming this file (hard links). */
+  nlink: number;
+}
+
+export interface DirNode extends NodeBase {
+  readonly kind: 'dir';
+  readonly entries: Map<string, VNode>;
+  /** Physical parent; the root is its own parent. */
+  parent: DirNode;
+}
+
+export interface SymlinkNode extends NodeBase {
+  readonly kind: 'symlink';
+  target: string;
+  nlink: number;
+}
+
+export type VNode = FileNode | DirNode | SymlinkNode;
+
+export interface Resolved {
+  /** The node the path names, or undefined when only its last component is missing. */
+  node: VNode | undefined;
+  /** The directory holding the last component. */
+  parent: DirNode;
+  /** The last component; `.` when the path ends in `.`, `..` or names the start directory itself. */
+  name: string;
+}
+
+export interface ResolveOptions {
+  /** Directory that relative paths start from. @default the root */
+  cwd?: DirNode;
+  /** Follow a symlink in the last component. @default true */
+  follow?: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Tree {
+  readonly root: DirNode;
+  private nextIno = 1;
+
+  constructor(rootMeta: Partial<NodeMeta> = {}) {
+    const root = this.makeDir(rootMeta);
+    root.parent = root;
+    this.root = root;
+  }
+
+  // ---- node construction -------------------------------------------------------------------
+
+  /** A fresh directory node not yet linked anywhere (its parent is itself until linked). */
+  makeDir(meta: Partial<NodeMeta> = {}): DirNode {
+    const node = { kind: 'dir', ino: this.nextIno++, entries: new Map(), ...fill(meta, 0o755) } as DirNode;
+    node.parent = node;
+    return node;
+  }
+
+  makeFile(data: Uint8Array = EMPTY, meta: Partial<NodeMeta> = {}, owned = false): FileNode {
+    return { kind: 'file', ino: this.nextIno++, data, size: data.length, owned, nlink: 0, ...fill(meta, 0o644) };
+  }
+
+  makeSymlink(target: string, meta: Partial<NodeMeta> = {}): SymlinkNode {
+    return { kind: 'symlink', ino: this.nextIno++, target, nlink: 0, ...fill(meta, 0o777) };
+  }
+
+  // ---- resolution ----------------------------------------------------------------------------
+
+  /**
+   * Resolves `path` inside the tree. Throws VfsError ENOENT when an intermediate component is
+   * missing, ENOTDIR when one is not a directory, ELOOP past MAX_SYMLINKS links, ENAMETOOLONG for a
+   * component over NAME_MAX bytes. A missing last component is not an error: `node` is undefined.
+   */
+  resolve(path: string, options: ResolveOptions = {}): Resolved {
+    if (path === '') throw new VfsError('ENOENT', path);
+    const follow = options.follow ?? true;
+    let cur: DirNode = path.startsWith('/') ? this.root : (options.cwd ?? this.root);
+    // Components still to walk, in reverse so that pop() is the next one.
+    const rest = splitReversed(path);
+    let mustBeDir = path.endsWith('/');
+    let links = 0;
+    let lastName = '.';
+    while (rest.length > 0) {
+      const comp = rest.pop()!;
+      const isLast = rest.length === 0;
+      if (comp === '.' || comp === '..') {
+        if (comp === '..') cur = cur.parent;
+        lastName = '.';
+        continue;
+      }
+      if (utf8Length(comp) > NAME_MAX) throw new VfsError('ENAMETOOLONG', path);
+      const child = cur.entries.get(comp);
+      if (child === undefined) {
+        if (isLast) return { node: undefined, parent: cur, name: comp };
+        throw new VfsError('ENOENT', path);
+      }
+      if (child.kind === 'symlink' && (!isLast || follow || mustBeDir)) {
+        if (++links > MAX_SYMLINKS) throw new VfsError('ELOOP', path);
+        if (child.target === '') throw new VfsError('ENOENT', path);
+        if (child.target.startsWith('/')) cur = this.root;
+        rest.push(...splitReversed(child.target));
+        if (isLast && child.target.endsWith('/')) mustBeDir = true;
+        lastName = '.';
+        continue;
+      }
+      if (isLast) {
+        if (mustBeDir && child.kind !== 'dir') throw new VfsError('ENOTDIR', path);
+        return { node: child, parent: cur, name: comp };
+      }
+      if (child.kind !== 'dir') throw new VfsError('ENOTDIR', path);
+      cur = child;
+    }
+    // The path ended in `.`/`..` (or a symlink to a directory that resolved to one): it names `cur`.
+    return { node: cur, parent: cur.parent, name: lastName };
+  }
+
+  /** The node at `path`, or throws ENOENT. */
+  get(path: string, options: ResolveOptions = {}): VNode {
+    const r = this.resolve(path, options);
+    if (!r.node) throw new VfsError('ENOENT', path);
+    return r.node;
+  }
+
+  /** The node at `path` or undefined when any component is missing. Other errors still throw. */
+  tryGet(path: string, options: ResolveOptions = {}): VNode | undefined {
+    try {
+      return this.resolve(path, options).node;
+    } catch (e) {
+      if (e instanceof VfsError && e.code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  getDir(path: string, options: ResolveOptions = {}): DirNode {
+    const node = this.get(path, options);
+    if (node.kind !== 'dir') throw new VfsError('ENOTDIR', path);
+    return node;
+  }
+
+  /**
+   * A deep copy of the tree's structure (hard links stay shared within the copy). File bytes are
+   * shared and marked not owned, so writes on either side copy first.
+   */
+  clone(): Tree {
+    const out = new Tree(this.root);
+    const seen = new Map<VNode, VNode>();
+    const copyDir = (from: DirNode, into: DirNode): void => {
+      for (const [name, node] of from.entries) {
+        let copy = seen.get(node);
+        if (!copy) {
+          if (node.kind === 'dir') {
+            const dir = out.makeDir(node);
+            copyDir(node, dir);
+            copy = dir;
+          } else if (node.kind === 'file') {
+            node.owned = false;
+            copy = out.makeFile(node.data.subarray(0, node.size), node);
+          } else {
+            copy = out.makeSymlink(node.target, node);
+          }
+          seen.set(node, copy);
+        }
+        out.link(into, name, copy);
+      }
+    };
+    copyDir(this.root, out.root);
+    return out;
+  }
+
+  // ---- mutation ------------------------------------------------------------------------------
+
+  /** Links `node` into `dir` as `name`. Throws EEXIST when the name is taken. */
+  link(dir: DirNode, name: string, node: VNode): void {
+    checkName(name);
+    if (dir.entries.has(name)) throw new VfsError('EEXIST', name);
+    dir.entries.set(name, node);
+    if (node.kind === 'dir') node.parent = dir;
+    else node.nlink++;
+  }
+
+  /** Removes the entry `name` from `dir` (no emptiness check; callers decide). Returns the node. */
+  unlinkEntry(dir: DirNode, name: string): VNode {
+    const node = dir.entries.get(name);
+    if (!node) throw new VfsError('ENOENT', name);
+    dir.entries.delete(name);
+    if (node.kind !== 'dir') node.nlink--;
+    return node;
+  }
+
+  /** `mkdir -p`: creates missing directories along `path` with `meta`; follows symlinks. */
+  mkdirp(path: string, meta: Partial<NodeMeta> = {}, options: ResolveOptions = {}): DirNode {
+    let cur: DirNode = path.startsWith('/') ? this.root : (options.cwd ?? this.root);
+    for (const comp of path.split('/')) {
+      if (comp === '' || comp === '.') continue;
+      const r = this.resolve(comp, { cwd: cur });
+      if (r.node === undefined) {
+        const dir = this.makeDir(meta);
+        this.link(r.parent, r.name, dir);
+        cur = dir;
+      } else if (r.node.kind === 'dir') {
+        cur = r.node;
+      } else {
+        throw new VfsError('ENOTDIR', path);
+      }
+    }
+    return cur;
+  }
+
+  /**
+   * Creates or replaces the file at `path` with `data` (parents must exist unless `parents` is set).
+   * An existing directory at `path` is EISDIR. A symlink in the last component is followed.
+   */
+  writeFile(path: string, data: Uint8Array, meta: Partial<NodeMeta> = {}, options: ResolveOptions & { parents?: boolean } = {}): FileNode {
+    const r = this.resolveForCreate(path, options);
+    if (r.node?.kind === 'dir') throw new VfsError('EISDIR', path);
+    if (r.node) this.unlinkEntry(r.parent, r.name);
+    const file = this.makeFile(data, meta);
+    this.link(r.parent, r.name, file);
+    return file;
+  }
+
+  /** Creates a symlink at `path` (replacing a non-directory there when `replace` is set). */
+  symlink(path: string, target: string, meta: Partial<NodeMeta> = {}, options: ResolveOptions & { parents?: boolean; replace?: boolean } = {}): SymlinkNode {
+    const r = this.resolveForCreate(path, { ...options, follow: false });
+    if (r.node) {
+      if (!options.replace || r.node.kind === 'dir') throw new VfsError('EEXIST', path);
+      this.unlinkEntry(r.parent, r.name);
+    }
+    const link = this.makeSymlink(target, meta);
+    this.link(r.parent, r.name, link);
+    return link;
+  }
+
+  private resolveForCreate(path: string, options: ResolveOptions & { parents?: boolean }): Resolved & { name: string } {
+    if (options.parents) {
+      const cut = path.replace(/\/+$/, '').lastIndexOf('/');
+      if (cut > 0) this.mkdirp(path.slice(0, cut), {}, options);
+    }
+    const r = this.resolve(path, options);
+    if (r.name === '.') throw new VfsError(r.node?.kind === 'dir' ? 'EISDIR' : 'EEXIST', path);
+    return r;
+  }
+
+  /** Removes the entry at `path` (not following a final symlink); directories must be empty unless `recursive`. */
+  remove(path: string, options: ResolveOptions & { recursive?: boolean } = {}): void {
+    const r = this.resolve(path, { ...options, follow: false });
+    if (!r.node) throw new VfsError('ENOENT', path);
+    if (r.name === '.') throw new VfsError('EBUSY', path);
+    if (r.node.kind === 'dir' && r.node.entries.size > 0 && !options.recursive) throw new VfsError('ENOTEMPTY', path);
+    this.unlinkEntry(r.parent, r.name);
+  }
+
+  /**
+   * Moves the entry `fromName` of `fromDir` to `toName` in `toDir`, replacing what is there, with
+   * Linux rename(2) rules: renaming a node onto itself (the same inode) does nothing; a directory
+   * may replace only an empty directory (ENOTDIR, ENOTEMPTY) and a non-directory only a
+   * non-directory (EISDIR); a directory cannot move below itself (EINVAL). Names are single
+   * components; callers resolve paths (and refuse `.`/`..`) first.
+   */
+  rename(fromDir: DirNode, fromName: string, toDir: DirNode, toName: string): void {
+    checkName(toName);
+    const node = fromDir.entries.get(fromName);
+    if (!node) throw new VfsError('ENOENT', fromName);
+    const existing = toDir.entries.get(toName);
+    if (existing === node) return;
+    if (node.kind === 'dir') {
+      for (let d = toDir; ; d = d.parent) {
+        if (d === node) throw new VfsError('EINVAL', toName);
+        if (d.parent === d) break;
+      }
+    }
+    if (existing) {
+      if (node.kind === 'dir') {
+        if (existing.kind !== 'dir') throw new VfsError('ENOTDIR', toName);
+        if (existing.entries.size > 0) throw new VfsError('ENOTEMPTY', toName);
+      } else if (existing.kind === 'dir') {
+        throw new VfsError('EISDIR', toName);
+      }
+      this.unlinkEntry(toDir, toName);
+    }
+    this.unlinkEntry(fromDir, fromName);
+    this.link(toDir, toName, node);
+  }
+
+  /** Sorted entry names of a directory (byte order of their UTF-8, as in the snapshot). */
+  readdir(dir: DirNode): string[] {
+    return [...dir.entries.keys()].sort(compareNames);
+  }
+
+  /**
+   * Visits every node depth-first in sorted order, parents before children. Paths are absolute.
+   * A node reached through several names (hard links) is visited once per name.
+   */
+  *walk(start: DirNode = this.root, prefix = ''): Generator<[path: string, node: VNode]> {
+    if (start === this.root && prefix === '') yield ['/', start];
+    for (const name of this.readdir(start)) {
+      const node = start.entries.get(name)!;
+      const path = `${prefix}/${name}`;
+      yield [path, node];
+      if (node.kind === 'dir') yield* this.walk(node, path);
+    }
+  }
+}
+
+// ---- file contents ----------------------------------------------------------------------------
+
+/** The content of a file (a view; do not write into it). */
+export function fileContent(file: FileNode): Uint8Array {
+  return file.data.subarray(0, file.size);
+}
+
+/** Makes `file.data` private and at least `capacity` bytes long (copy-on-write). */
+function ensureWritable(file: FileNode, capacity: number): void {
+  if (file.owned && file.data.length >= capacity) return;
+  const next = new Uint8Array(file.owned ? Math.max(capacity, file.data.length * 2) : Math.max(capacity, file.size));
+  next.set(file.data.subarray(0, file.size));
+  file.data = next;
+  file.owned = true;
+}
+
+/** Writes `bytes` at `offset`, zero-filling any gap, and returns the number of bytes written. */
+export function writeAt(file: FileNode, offset: number, bytes: Uint8Array): number {
+  const end = offset + bytes.length;
+  ensureWritable(file, end);
+  if (offset > file.size) file.data.fill(0, file.size, offset);
+  file.data.set(bytes, offset);
+  if (end > file.size) file.size = end;
+  return bytes.length;
+}
+
+/** Sets the file's size, zero-filling when it grows. */
+export function truncate(file: FileNode, size: number): void {
+  if (size > file.size) {
+    ensureWritable(file, size);
+    file.data.fill(0, file.size, size);
+  } else if (!file.owned) {
+    file.data = file.data.subarray(0, size);
+  }
+  file.size = size;
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+function fill(meta: Partial<NodeMeta>, mode: number): NodeMeta {
+  return { mode: meta.mode ?? mode, uid: meta.uid ?? 0, gid: meta.gid ?? 0, mtime: meta.mtime ?? 0n };
+}
+
+function splitReversed(path: string): string[] {
+  return path.split('/').filter((c) => c !== '').reverse();
+}
+
+function checkName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new VfsError('EINVAL', name);
+  if (utf8Length(name) > NAME_MAX) throw new VfsError('ENAMETOOLONG', name);
+}
+
+const encoder = new TextEncoder();
+function utf8Length(s: string): number {
+  // NOTE: ASCII fast path; most names are.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encoder.encode(s).length;
+  return s.length;
+}
+
+/** Orders names by their UTF-8 bytes, so that JS and any other reader agree. */
+export function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  const ea = encoder.encode(a);
+  const eb = encoder.encode(b);
+  const n = Math.min(ea.length, eb.length);
+  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i]! - eb[i]!;
+  return ea.length - eb.length;
+}
+
+/** The `st_mode` type bits of a node. */
+export function typeBits(node: VNode): number {
+  return node.kind === 'file' ? S_IFREG : node.kind === 'dir' ? S_IFDIR : S_IFLNK;
+}

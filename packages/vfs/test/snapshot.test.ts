@@ -1,0 +1,88 @@
+// The snapshot codec round-trips a tree exactly, is deterministic, deduplicates contents, and rejects
+// every malformed index with BOX_SNAPSHOT_INVALID (a box is untrusted input).
+import { describe, expect, it } from 'vitest';
+import { BoxerError } from '@boxer/diagnostics';
+import { Tree, decodeSnapshot, encodeSnapshot, fileContent, parseSnapshotIndex } from '@boxer/vfs';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function sample(order: 'ab' | 'ba' = 'ab'): Tree {
+  const t = new Tree();
+  const names = order === 'ab' ? ['a', 'b'] : ['b', 'a'];
+  for (const n of names) t.writeFile(`/${n}.txt`, enc('same'), { mode: 0o640, uid: 1000, gid: 1000, mtime: 1_700_000_000_123_456_789n });
+  t.mkdirp('/dir/sub', { mode: 0o700 });
+  t.symlink('/dir/link', '../a.txt');
+  t.link(t.getDir('/dir'), 'hard', t.get('/a.txt'));
+  t.writeFile('/dir/sub/ünï', enc('unicode'));
+  return t;
+}
+
+describe('encodeSnapshot / decodeSnapshot', () => {
+  it('round-trips types, modes, owners, ns mtimes, links and contents', () => {
+    const s = encodeSnapshot(sample());
+    const t = decodeSnapshot(s.index, s.data);
+    const a = t.get('/a.txt');
+    expect(a.kind).toBe('file');
+    expect(a.mode).toBe(0o640);
+    expect([a.uid, a.gid]).toEqual([1000, 1000]);
+    expect(a.mtime).toBe(1_700_000_000_123_456_789n);
+    expect(t.get('/dir/hard')).toBe(a);
+    expect(t.resolve('/dir/link', { follow: false }).node).toMatchObject({ kind: 'symlink', target: '../a.txt' });
+    expect(t.get('/dir/sub').mode).toBe(0o700);
+    expect(new TextDecoder().decode(fileContent(t.get('/dir/sub/ünï') as never))).toBe('unicode');
+  });
+
+  it('is deterministic whatever the insertion order, and stores equal contents once', () => {
+    const x = encodeSnapshot(sample('ab'));
+    const y = encodeSnapshot(sample('ba'));
+    expect(Buffer.compare(x.index, y.index)).toBe(0);
+    expect(Buffer.compare(x.data, y.data)).toBe(0);
+    expect(x.digest).toBe(y.digest);
+    expect(x.stats).toMatchObject({ files: 3, hardlinks: 1, symlinks: 1, dataBytes: 'same'.length + 'unicode'.length });
+  });
+
+  it('decodes file contents as views into the data, not copies', () => {
+    const s = encodeSnapshot(sample());
+    const t = decodeSnapshot(s.index, s.data);
+    const f = t.get('/a.txt');
+    if (f.kind !== 'file') throw new Error('expected a file');
+    expect(f.data.buffer).toBe(s.data.buffer);
+  });
+});
+
+describe('hostile indexes', () => {
+  const base = () => JSON.parse(new TextDecoder().decode(encodeSnapshot(sample()).index));
+  const data = encodeSnapshot(sample()).data;
+  const cases: [string, (ix: { entries: Record<string, unknown>[] }) => unknown][] = [
+    ['a relative path', (ix) => (ix.entries[1]!.path = 'a.txt')],
+    ['a .. component', (ix) => (ix.entries[1]!.path = '/../a.txt')],
+    ['a data range past the end', (ix) => Object.assign(ix.entries.find((e) => e.type === 'file')!, { size: 1e9 })],
+    ['a negative offset', (ix) => Object.assign(ix.entries.find((e) => e.type === 'file')!, { offset: -1 })],
+    ['an unsorted index', (ix) => ix.entries.reverse()],
+    ['a duplicate path', (ix) => ix.entries.splice(2, 0, ix.entries[1]!)],
+    ['a child of a file', (ix) => ix.entries.push({ ...ix.entries[1]!, path: '/dir/sub/ünï/x' })],
+    ['a hard link to nothing', (ix) => Object.assign(ix.entries.find((e) => e.type === 'hardlink')!, { link: '/nope' })],
+    ['a bad mode', (ix) => (ix.entries[1]!.mode = 0o170000)],
+    ['an unknown type', (ix) => (ix.entries[1]!.type = 'device')],
+    ['a bad mtime', (ix) => (ix.entries[1]!.mtime = 1.5)],
+    ['a newer version', (ix) => ((ix as unknown as { version: number }).version = 2)],
+  ];
+  for (const [name, mutate] of cases) {
+    it(`rejects ${name}`, () => {
+      const ix = base();
+      mutate(ix);
+      const bytes = new TextEncoder().encode(JSON.stringify(ix));
+      let err: unknown;
+      try {
+        decodeSnapshot(bytes, data);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BoxerError);
+      expect((err as BoxerError).diagnostic.code).toBe('BOX_SNAPSHOT_INVALID');
+    });
+  }
+  it('rejects bytes that are not JSON', () => {
+    expect(() => parseSnapshotIndex(new Uint8Array([0xff, 0xfe, 0x00]))).toThrow(BoxerError);
+  });
+});
