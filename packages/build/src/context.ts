@@ -7,7 +7,7 @@
 // front (like the classic Docker builder sending its context); a byte budget bounds it.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import ignore from '@balena/dockerignore';
+import { ignore } from './ignore.js';
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
 import { Tree, type DirNode } from '@boxer/vfs';
 import { contextNotFound, contextTooLarge, contextUnreadable, contextSpecialFile } from './diagnostics.js';

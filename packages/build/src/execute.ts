@@ -3,7 +3,7 @@
 // every error diagnostic found before anything ran. Mirrors BuildKit's dispatch(): one handler per
 // instruction kind, expansion with the stage's ENV/ARG state, metadata semantics from
 // dockerfile2llb/convert.go (PATH default, ENTRYPOINT resetting an inherited CMD, WORKDIR mkdir).
-import ignore from '@balena/dockerignore';
+import { ignore } from './ignore.js';
 import { BoxerError, InternalError, type Diagnostic, type SourceLocation } from '@boxer/diagnostics';
 import type { Emit } from '@boxer/events';
 import { expandInstruction, parse, toStages, type Instruction, type Stage } from '@boxer/dockerfile';
@@ -63,7 +63,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   if (errors.length === 0 && stages.length === 0) throw new InternalError('expected the front end to report a Dockerfile without stages');
 
   // Target and the stages it needs.
-  let target = stages[stages.length - 1];
+  let target: Stage | undefined = stages[stages.length - 1];
   if (options.target !== undefined && errors.length === 0) {
     target = stages.find((s) => s.name !== undefined && s.name.toLowerCase() === options.target!.toLowerCase());
     if (!target) throw new BoxerError(d.targetNotFound(options.target, stages.flatMap((s) => (s.name ? [s.name] : []))));
@@ -202,7 +202,6 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           author = inst.name;
           break;
         case 'shell':
-          if (inst.form !== 'exec') throw new BoxerError(d.badValue('SHELL', inst.command, loc, 'SHELL requires the arguments as a JSON array, e.g. SHELL ["/bin/sh", "-c"]'));
           config.Shell = inst.args;
           break;
         case 'cmd':
@@ -281,11 +280,14 @@ function preflight(stage: Stage): Diagnostic[] {
       case 'copy':
       case 'add': {
         const kw = inst.kind.toUpperCase();
-        if (inst.from !== undefined) out.push(d.unsupportedFlag(kw, '--from', loc, 'copy from the build context for now; COPY --from is on the roadmap'));
-        if (inst.parents) out.push(d.unsupportedFlag(kw, '--parents', loc, 'spell out the destination directories'));
+        if (inst.kind === 'copy' && inst.from !== undefined) out.push(d.unsupportedFlag(kw, '--from', loc, 'copy from the build context for now; COPY --from is on the roadmap'));
+        if (inst.kind === 'copy' && inst.parents) out.push(d.unsupportedFlag(kw, '--parents', loc, 'spell out the destination directories'));
         if (inst.exclude.length > 0) out.push(d.unsupportedFlag(kw, '--exclude', loc, 'exclude the files in .dockerignore instead'));
-        if (inst.checksum !== undefined) out.push(d.unsupportedFlag(kw, '--checksum', loc, 'ADD of URLs is not supported yet, so --checksum has nothing to check'));
+        if (inst.heredocs && inst.heredocs.length > 0) out.push(d.unsupportedFlag(kw, '<<heredoc', loc, 'put the content in a file in the build context and COPY it'));
         if (inst.kind === 'add') {
+          if (inst.checksum !== undefined) out.push(d.unsupportedFlag(kw, '--checksum', loc, 'ADD of URLs is not supported yet, so --checksum has nothing to check'));
+          if (inst.unpack !== undefined) out.push(d.unsupportedFlag(kw, '--unpack', loc, 'ADD of archives is not supported yet'));
+          if (inst.keepGitDir !== undefined) out.push(d.unsupportedFlag(kw, '--keep-git-dir', loc, 'ADD of git repositories is not supported yet'));
           for (const s of inst.sources) {
             if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) {
               out.push(d.unsupportedInstruction(`ADD of a URL (${s})`, loc, 'download the file first and COPY it from the build context'));

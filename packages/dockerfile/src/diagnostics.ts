@@ -62,10 +62,10 @@ export function unknownInstruction(name: string, location: SourceLocation, sugge
   return error(UNKNOWN_INSTRUCTION, `unknown instruction "${name}"`, location, suggestion ? `did you mean ${suggestion}?` : undefined);
 }
 
-export const ONBUILD_UNKNOWN_TRIGGER = 'DOCKERFILE_ONBUILD_UNKNOWN_TRIGGER';
-/** BuildKit stores ONBUILD triggers unchecked; the unknown instruction only fails the child build. */
-export function onbuildUnknownTrigger(name: string, location: SourceLocation, suggestion?: string): Diagnostic {
-  return warning(ONBUILD_UNKNOWN_TRIGGER, `ONBUILD trigger "${name}" is not an instruction; images built FROM this one will fail`, location, suggestion ? `did you mean ${suggestion}?` : undefined);
+export const ONBUILD_TRIGGER_INVALID = 'DOCKERFILE_ONBUILD_TRIGGER_INVALID';
+/** BuildKit stores ONBUILD triggers unchecked; a bad trigger only fails builds FROM this image. */
+export function onbuildTriggerInvalid(name: string, location: SourceLocation, suggestion?: string): Diagnostic {
+  return warning(ONBUILD_TRIGGER_INVALID, `ONBUILD trigger "${name}" is not a valid instruction; images built FROM this one will fail`, location, suggestion ? `did you mean ${suggestion}?` : 'see the notes for what is wrong with the trigger');
 }
 
 export const INVALID_ONBUILD = 'DOCKERFILE_INVALID_ONBUILD';
@@ -218,7 +218,7 @@ export function emptyBaseName(image: string, location?: SourceLocation): Diagnos
 /** Every code above, for coverage tests (e.g. one docs page per code). */
 export const DIAGNOSTIC_CODES: readonly string[] = [
   EMPTY, LINE_TOO_LONG, DUPLICATE_DIRECTIVE, INVALID_ESCAPE_DIRECTIVE, EMPTY_CONTINUATION_LINE,
-  UNTERMINATED_HEREDOC, INVALID_HEREDOC, UNKNOWN_INSTRUCTION, ONBUILD_UNKNOWN_TRIGGER, INVALID_ONBUILD,
+  UNTERMINATED_HEREDOC, INVALID_HEREDOC, UNKNOWN_INSTRUCTION, ONBUILD_TRIGGER_INVALID, INVALID_ONBUILD,
   UNKNOWN_FLAG, DUPLICATE_FLAG, INVALID_FLAG_VALUE, IGNORED_FLAG, MISSING_ARGUMENT, MISSING_DESTINATION,
   TOO_MANY_ARGUMENTS, INVALID_STAGE_NAME, ENV_NO_VALUE, LABEL_NO_VALUE, INVALID_KEY_VALUE, BLANK_NAME,
   LEGACY_KEY_VALUE, JSON_NOT_STRINGS, SHELL_NOT_JSON, EMPTY_VOLUME, INVALID_HEALTHCHECK, MAINTAINER_DEPRECATED,

@@ -7,3 +7,6 @@ export type { GuestRunOptions } from './common/run-guest.js';
 export { resolveLaunch } from './common/launch.js';
 export type { Launch, LaunchOptions } from './common/launch.js';
 export * as diagnostics from './common/diagnostics.js';
+export { WasiHost } from './common/wasi.js';
+export type { WasiHostOptions, WasiClock } from './common/wasi.js';
+export { Errno, errnoName } from './common/errno.js';

@@ -1,0 +1,45 @@
+// @boxer/dockerfile: Dockerfile text -> AST (parse) -> typed stages (toStages), plus BuildKit's shell
+// word expansion (expandWord/expandWords/expandInstruction). Re-exports only.
+export { parse, parseCheckDirective } from './parse.js';
+export { toStages } from './to-stages.js';
+export { expandInstruction } from './expand.js';
+export { expandWord, expandWords } from './shell/lex.js';
+export { chompHeredocContent } from './heredoc.js';
+export { formatStages } from './dump.js';
+export { INSTRUCTIONS, isInstructionKind } from './instructions.js';
+export * from './diagnostics.js';
+export type { CheckDirective, DockerfileAst, DockerfileNode, ParseOptions, ParseResult, ParserDirective, ParserDirectives } from './ast.js';
+export type { Heredoc } from './heredoc.js';
+export type { ExpandInstructionOptions } from './expand.js';
+export type { ExpandOptions, Lookup } from './shell/lex.js';
+export type {
+  AddInstruction,
+  ArgInstruction,
+  ArgPair,
+  CmdInstruction,
+  CommandForm,
+  CopyInstruction,
+  EntrypointInstruction,
+  EnvInstruction,
+  ExposeInstruction,
+  FromInstruction,
+  HealthcheckInstruction,
+  HealthcheckTiming,
+  HeredocSource,
+  Instruction,
+  InstructionBase,
+  InstructionKind,
+  KeyValue,
+  LabelInstruction,
+  MaintainerInstruction,
+  OnbuildInstruction,
+  RunInstruction,
+  ShellInstruction,
+  Stage,
+  StageOptions,
+  StagesResult,
+  StopsignalInstruction,
+  UserInstruction,
+  VolumeInstruction,
+  WorkdirInstruction,
+} from './instructions.js';
