@@ -20,8 +20,12 @@ function stable(value: unknown): unknown {
   return value;
 }
 
+/** A nested instruction (ONBUILD's trigger) keeps its kind; keys stay sorted. */
 function instructionFields(instr: Instruction): unknown {
-  return { kind: instr.kind, ...(stable(instr) as object) };
+  const fields = stable(instr) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of [...Object.keys(fields), 'kind'].sort()) out[k] = k === 'kind' ? instr.kind : fields[k];
+  return out;
 }
 
 function line(instr: Instruction): string {

@@ -265,7 +265,7 @@ function parseCommand(req: Req, kind: 'run' | 'cmd' | 'entrypoint'): Instruction
   const network = req.flags.string('network');
   if (network !== undefined) {
     if (!['default', 'none', 'host'].includes(network)) {
-      req.ctx.diagnostics.push(diag.invalidFlagValue('network', `unsupported network mode "${network}"`, req.ctx.flagLoc(req.node, 'network'), 'use default, none or host'));
+      req.ctx.diagnostics.push(diag.invalidFlagValue('network', `invalid network mode "${network}"`, req.ctx.flagLoc(req.node, 'network'), 'use default, none or host'));
       ok = false;
     }
     run.network = network;
@@ -273,7 +273,7 @@ function parseCommand(req: Req, kind: 'run' | 'cmd' | 'entrypoint'): Instruction
   const security = req.flags.string('security');
   if (security !== undefined) {
     if (!['sandbox', 'insecure'].includes(security)) {
-      req.ctx.diagnostics.push(diag.invalidFlagValue('security', `unsupported security mode "${security}"`, req.ctx.flagLoc(req.node, 'security'), 'use sandbox or insecure'));
+      req.ctx.diagnostics.push(diag.invalidFlagValue('security', `security "${security}" is not valid`, req.ctx.flagLoc(req.node, 'security'), 'use sandbox or insecure'));
       ok = false;
     }
     run.security = security;

@@ -8,6 +8,7 @@ import { buildImage, readIgnoreFile, diagnostics as buildDiagnostics } from '@bo
 import { bundle, type BoxManifest } from '@boxer/bundle';
 import { encodeSnapshot } from '@boxer/vfs';
 import { VERSION } from '../version.js';
+import { badSourceDateEpoch } from '../diagnostics.js';
 import { parseOutput, type OutputSpec } from './output.js';
 
 export interface BuildOptions {
@@ -84,7 +85,7 @@ function sourceDateEpochFromEnv(): number {
   const v = process.env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === '') return 0;
   if (!/^\d+$/.test(v)) {
-    throw new BoxerError({ code: 'BUILD_BAD_SOURCE_DATE_EPOCH', severity: 'error', message: `SOURCE_DATE_EPOCH=${JSON.stringify(v)} is not a whole number of seconds`, hint: 'unset it or set it to e.g. `git log -1 --format=%ct`', url: 'docs/diagnostics/BUILD_BAD_SOURCE_DATE_EPOCH.md' });
+    throw new BoxerError(badSourceDateEpoch(v));
   }
   return Number(v);
 }

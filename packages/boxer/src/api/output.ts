@@ -1,5 +1,6 @@
 // `-o` as in `docker buildx build` (DESIGN §0.1): a plain path writes a box; `type=…,dest=…` picks a target.
-import { BoxerError, docsUrl } from '@boxer/diagnostics';
+import { BoxerError } from '@boxer/diagnostics';
+import { badOutput, plannedOutput } from '../diagnostics.js';
 
 export interface OutputSpec {
   type: 'box';
@@ -7,7 +8,6 @@ export interface OutputSpec {
 }
 
 const PLANNED = new Set(['oci', 'web', 'portable']);
-export const CLI_BAD_OUTPUT = 'CLI_BAD_OUTPUT';
 
 export function parseOutput(spec: string): OutputSpec {
   if (!/^[a-z]+=/.test(spec)) return { type: 'box', dest: spec };
@@ -20,7 +20,7 @@ export function parseOutput(spec: string): OutputSpec {
   const type = fields.get('type') ?? 'box';
   const dest = fields.get('dest');
   if (PLANNED.has(type)) {
-    throw new BoxerError({ code: CLI_BAD_OUTPUT, severity: 'error', message: `output type ${JSON.stringify(type)} is not supported by this version of boxer`, hint: 'write a box with `-o app.wasm` (or `-o type=box,dest=app.wasm`)', url: docsUrl(CLI_BAD_OUTPUT) });
+    throw new BoxerError(plannedOutput(type));
   }
   if (type !== 'box') throw bad(spec, `unknown type ${JSON.stringify(type)}`);
   if (!dest) throw bad(spec, 'dest= is missing');
@@ -28,5 +28,5 @@ export function parseOutput(spec: string): OutputSpec {
 }
 
 function bad(spec: string, why: string): BoxerError {
-  return new BoxerError({ code: CLI_BAD_OUTPUT, severity: 'error', message: `invalid -o ${JSON.stringify(spec)}: ${why}`, hint: 'use `-o app.wasm` or `-o type=box,dest=app.wasm`', url: docsUrl(CLI_BAD_OUTPUT) });
+  return new BoxerError(badOutput(spec, why));
 }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { BoxerError } from '@boxer/diagnostics';
 import { runBox, type RunBoxOptions, type RunResult } from '@boxer/runtime';
-import { diagnostics as bundleDiag } from './box-file.js';
+import { boxNotFound } from '../diagnostics.js';
 
 export interface RunOptions extends Omit<RunBoxOptions, 'file'> {
   /** Path of a box, or its bytes. */
@@ -20,6 +20,6 @@ export async function readBoxFile(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new BoxerError(bundleDiag.boxNotFound(path, e));
+    throw new BoxerError(boxNotFound(path, e));
   }
 }

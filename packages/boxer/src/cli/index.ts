@@ -9,6 +9,7 @@ import { inspect } from '../api/inspect.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseSize } from './units.js';
 import { renderInspect } from './inspect-text.js';
+import { badKeyValue } from '../diagnostics.js';
 
 /** Exit codes, as `docker run` uses them for its own failures. */
 const EXIT_USAGE = 2;
@@ -124,12 +125,7 @@ function parseKeyValues(values: string[], flag: string, forGuest = false): Recor
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0) {
-      throw new BoxerError({
-        code: 'CLI_BAD_KEY_VALUE', severity: 'error',
-        message: `${flag} ${JSON.stringify(v)} needs the form KEY=VALUE`,
-        hint: forGuest ? 'boxer never copies a host variable into a box implicitly: write -e NAME=value' : `write ${flag} NAME=value`,
-        url: 'docs/diagnostics/CLI_BAD_KEY_VALUE.md',
-      });
+      throw new BoxerError(badKeyValue(flag, v, forGuest));
     }
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }

@@ -617,11 +617,15 @@ export class WasiHost {
     if (!this.fds.hasFree()) fail(Errno.MFILE);
     // NOTE: O_CREAT|O_EXCL never follows a final symlink (open(2)).
     const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0 && !(creat && excl);
+    if (creat && path.endsWith('/')) {
+      // NOTE: open(2) with O_CREAT refuses a trailing slash with EISDIR once the parent resolved.
+      this.resolveLast(dir, path);
+      fail(Errno.ISDIR);
+    }
     const r = this.resolveAt(dir, path, follow);
     let node = r.node;
     if (node === undefined) {
       if (!creat) fail(Errno.NOENT);
-      if (path.endsWith('/')) fail(Errno.ISDIR);
       if (directory) fail(Errno.INVAL);
       const now = this.clock.realtime();
       node = this.tree.makeFile(EMPTY, { mode: 0o644, mtime: now });
@@ -636,7 +640,10 @@ export class WasiHost {
     inheriting = BigInt.asUintN(64, inheriting) & dir.rightsInheriting;
     let entry: FdEntry;
     if (node.kind === 'dir') {
-      if ((base & Rights.FD_WRITE) !== 0n || trunc) fail(Errno.ISDIR);
+      // NOTE: asking for write rights on a directory is EISDIR like open(dir, O_WRONLY), unless the
+      // caller said OFLAGS_DIRECTORY: then it wants the directory and the file-only rights are dropped
+      // (some callers pass every right).
+      if (trunc || (!directory && (base & Rights.FD_WRITE) !== 0n)) fail(Errno.ISDIR);
       entry = { kind: 'dir', node, rightsBase: base & DIR_RIGHTS, rightsInheriting: inheriting, fdflags };
     } else {
       if (trunc && node.size > 0) {

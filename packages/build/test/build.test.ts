@@ -1,0 +1,230 @@
+// The stage executor against Docker's documented semantics. Each expectation cites the Dockerfile
+// reference (https://docs.docker.com/reference/dockerfile/) or BuildKit's dockerfile2llb/convert.go.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BoxerError } from '@boxer/diagnostics';
+import { buildImage, DEFAULT_PATH, type BuildImageOptions } from '@boxer/build';
+import { fileContent, type Tree } from '@boxer/vfs';
+
+const root = mkdtempSync(join(tmpdir(), 'boxer-build-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+/** A context directory from a file map (`name/` keys make directories, `->target` values symlinks). */
+function ctx(files: Record<string, string>): string {
+  const dir = join(root, `ctx${n++}`);
+  mkdirSync(dir);
+  for (const [p, c] of Object.entries(files)) {
+    const full = join(dir, p);
+    mkdirSync(dirname(full), { recursive: true });
+    if (p.endsWith('/')) mkdirSync(full, { recursive: true });
+    else if (c.startsWith('->')) symlinkSync(c.slice(2), full);
+    else writeFileSync(full, c);
+  }
+  return dir;
+}
+
+async function build(dockerfile: string, files: Record<string, string> = {}, extra: Partial<BuildImageOptions> = {}) {
+  return buildImage({ dockerfile: { text: dockerfile, file: 'Dockerfile' }, contextDir: ctx(files), ...extra });
+}
+
+async function fails(dockerfile: string, files: Record<string, string> = {}, extra: Partial<BuildImageOptions> = {}) {
+  try {
+    await build(dockerfile, files, extra);
+  } catch (e) {
+    if (e instanceof BoxerError) return e.diagnostics.map((d) => ({ code: d.code, line: d.location?.line }));
+    throw e;
+  }
+  throw new Error('expected the build to fail');
+}
+
+const text = (t: Tree, p: string): string => {
+  const f = t.get(p);
+  if (f.kind !== 'file') throw new Error(`${p} is a ${f.kind}`);
+  return new TextDecoder().decode(fileContent(f));
+};
+const paths = (t: Tree): string[] => [...t.walk()].map(([p]) => p);
+
+describe('COPY', () => {
+  it('copies the contents of a source directory, not the directory itself', async () => {
+    // Reference: "If <src> is a directory, the entire contents of the directory are copied ... The directory itself isn't copied, only its contents."
+    const r = await build('FROM scratch\nCOPY dir /dest\n', { 'dir/a.txt': 'a', 'dir/sub/b.txt': 'b' });
+    expect(paths(r.tree)).toEqual(['/', '/dest', '/dest/a.txt', '/dest/sub', '/dest/sub/b.txt']);
+  });
+
+  it('writes a file to <dest> without a trailing slash, into <dest>/ with one', async () => {
+    // Reference: "If <dest> doesn't end with a trailing slash, it will be considered a regular file"; with a slash, <dest>/<basename>.
+    const r = await build('FROM scratch\nCOPY a.txt /x\nCOPY a.txt /y/\n', { 'a.txt': 'A' });
+    expect(text(r.tree, '/x')).toBe('A');
+    expect(text(r.tree, '/y/a.txt')).toBe('A');
+  });
+
+  it('creates missing directories of <dest> with mode 0755', async () => {
+    // Reference: "If <dest> doesn't exist, it's created, along with all missing directories in its path."
+    const r = await build('FROM scratch\nCOPY a.txt /deep/er/a.txt\n', { 'a.txt': 'A' });
+    expect(r.tree.get('/deep/er').mode).toBe(0o755);
+  });
+
+  it('resolves a relative <dest> against WORKDIR', async () => {
+    // Reference: "COPY test.txt relativeDir/" adds test.txt to <WORKDIR>/relativeDir/.
+    const r = await build('FROM scratch\nWORKDIR /app\nCOPY test.txt relativeDir/\n', { 'test.txt': 't' });
+    expect(text(r.tree, '/app/relativeDir/test.txt')).toBe('t');
+  });
+
+  it('expands wildcards with Go path.Match rules', async () => {
+    // Reference: "COPY hom* /mydir/" and "COPY hom?.txt /mydir/".
+    const r = await build('FROM scratch\nCOPY hom* /mydir/\nCOPY hom?.txt /other/\n', { 'home.txt': '1', 'homer.txt': '2', 'hom.txt': '3', 'x.txt': '4' });
+    expect(paths(r.tree).filter((p) => p.startsWith('/mydir/'))).toEqual(['/mydir/hom.txt', '/mydir/home.txt', '/mydir/homer.txt']);
+    expect(paths(r.tree).filter((p) => p.startsWith('/other/'))).toEqual(['/other/home.txt']);
+  });
+
+  it('requires a directory <dest> ending in / for several sources', async () => {
+    // Reference: "If multiple <src> resources are specified ... then <dest> must be a directory, and it must end with a slash /."
+    expect(await fails('FROM scratch\nCOPY a b /dest\n', { a: '1', b: '2' })).toEqual([{ code: 'BUILD_COPY_DEST_NOT_DIR', line: 2 }]);
+  });
+
+  it('keeps source modes and applies --chmod and --chown', async () => {
+    const dir = ctx({ 'run.sh': '#!/bin/sh\n' });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(join(dir, 'run.sh'), 0o750);
+    const r = await buildImage({ dockerfile: { text: 'FROM scratch\nCOPY run.sh /a\nCOPY --chmod=0644 --chown=10 run.sh /b\nCOPY --chown=10:20 run.sh /c\n', file: 'Dockerfile' }, contextDir: dir });
+    expect(r.tree.get('/a').mode).toBe(0o750);
+    expect(r.tree.get('/b').mode).toBe(0o644);
+    // Reference: "a UID without GID will use the same numeric UID as the GID".
+    expect([r.tree.get('/b').uid, r.tree.get('/b').gid]).toEqual([10, 10]);
+    expect([r.tree.get('/c').uid, r.tree.get('/c').gid]).toEqual([10, 20]);
+  });
+
+  it('fails on user names when the image has no /etc/passwd', async () => {
+    // Reference: "If the container root filesystem doesn't contain either /etc/passwd or /etc/group files and either user or group names are used in the --chown flag, the build will fail".
+    expect(await fails('FROM scratch\nCOPY --chown=bin a /a\n', { a: '1' })).toEqual([{ code: 'BUILD_UNKNOWN_USER', line: 2 }]);
+  });
+
+  it('resolves user names from the image\'s own /etc/passwd', async () => {
+    const r = await build('FROM scratch\nCOPY passwd /etc/passwd\nCOPY group /etc/group\nCOPY --chown=app a /a\nCOPY --chown=app:staff a /b\n', {
+      passwd: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n',
+      group: 'root:x:0:\nstaff:x:50:\n',
+      a: '1',
+    });
+    expect([r.tree.get('/a').uid, r.tree.get('/a').gid]).toEqual([1000, 1001]);
+    expect([r.tree.get('/b').uid, r.tree.get('/b').gid]).toEqual([1000, 50]);
+  });
+
+  it('copies symlinks inside a directory as symlinks, and follows a top-level source link only inside the context', async () => {
+    const r = await build('FROM scratch\nCOPY dir/ /d/\nCOPY link /l\n', { 'dir/a': 'A', 'dir/hostlink': '->/etc/hostname', 'target.txt': 'T', link: '->target.txt' });
+    expect(r.tree.resolve('/d/hostlink', { follow: false }).node).toMatchObject({ kind: 'symlink', target: '/etc/hostname' });
+    expect(text(r.tree, '/l')).toBe('T');
+    // A top-level source symlink pointing out of the context resolves inside it: /etc/hostname is not in the context.
+    expect(await fails('FROM scratch\nCOPY out /x\n', { out: '->/etc/hostname' })).toEqual([{ code: 'BUILD_COPY_SOURCE_NOT_FOUND', line: 2 }]);
+  });
+
+  it('keeps `..` in sources inside the context', async () => {
+    const r = await build('FROM scratch\nCOPY ../../a.txt /a\n', { 'a.txt': 'A' });
+    expect(text(r.tree, '/a')).toBe('A');
+  });
+
+  it('honours .dockerignore, including ! re-includes', async () => {
+    // Reference (.dockerignore docs): "*.md" then "!README.md" excludes all markdown files except README.md.
+    const r = await build('FROM scratch\nCOPY . /src/\n', { 'a.md': 'x', 'README.md': 'r', 'keep.txt': 'k', 'tmp/x': 'x' }, { ignorePatterns: ['*.md', '!README.md', 'tmp'] });
+    expect(paths(r.tree).filter((p) => p.startsWith('/src/'))).toEqual(['/src/README.md', '/src/keep.txt']);
+    const ignored = await fails('FROM scratch\nCOPY a.md /a\n', { 'a.md': 'x' }, { ignorePatterns: ['*.md'] });
+    expect(ignored).toEqual([{ code: 'BUILD_COPY_SOURCE_NOT_FOUND', line: 2 }]);
+  });
+
+  it('stamps every created file with SOURCE_DATE_EPOCH', async () => {
+    const r = await build('FROM scratch\nCOPY a /a\nWORKDIR /w\n', { a: '1' }, { sourceDateEpoch: 1_700_000_000 });
+    expect(r.tree.get('/a').mtime).toBe(1_700_000_000n * 1_000_000_000n);
+    expect(r.tree.get('/w').mtime).toBe(1_700_000_000n * 1_000_000_000n);
+  });
+});
+
+describe('metadata instructions', () => {
+  it('always sets PATH (BuildKit dispatchStages: "make sure that PATH is always set")', async () => {
+    const r = await build('FROM scratch\nENV A=1\n');
+    expect(r.config.Env).toEqual([`PATH=${DEFAULT_PATH}`, 'A=1']);
+  });
+
+  it('chains relative WORKDIRs', async () => {
+    // Reference: "WORKDIR /a, WORKDIR b, WORKDIR c, RUN pwd" prints /a/b/c.
+    const r = await build('FROM scratch\nWORKDIR /a\nWORKDIR b\nWORKDIR c\n');
+    expect(r.config.WorkingDir).toBe('/a/b/c');
+    expect(r.tree.get('/a/b/c').kind).toBe('dir');
+  });
+
+  it('resets an inherited CMD when ENTRYPOINT is set', async () => {
+    // Reference: "If CMD is defined from the base image, setting ENTRYPOINT will reset CMD to an empty value."
+    const r = await build('FROM scratch AS base\nCMD ["x"]\nFROM base\nENTRYPOINT ["/e"]\n');
+    expect(r.config.Entrypoint).toEqual(['/e']);
+    expect(r.config.Cmd).toBeUndefined();
+    const kept = await build('FROM scratch\nENTRYPOINT ["/e"]\nCMD ["x"]\n');
+    expect(kept.config.Cmd).toEqual(['x']);
+  });
+
+  it('wraps shell forms in the default shell, or in SHELL', async () => {
+    // Reference: the shell form runs in "/bin/sh -c" by default; SHELL changes it.
+    const r = await build('FROM scratch\nCMD echo hi\n');
+    expect(r.config.Cmd).toEqual(['/bin/sh', '-c', 'echo hi']);
+    const s = await build('FROM scratch\nSHELL ["/bin/bash", "-eo", "pipefail", "-c"]\nENTRYPOINT exec app\n');
+    expect(s.config.Entrypoint).toEqual(['/bin/bash', '-eo', 'pipefail', '-c', 'exec app']);
+  });
+
+  it('records EXPOSE with tcp as the default protocol, VOLUME, LABEL, USER, STOPSIGNAL', async () => {
+    const r = await build('FROM scratch\nEXPOSE 80 53/udp 8000-8001\nVOLUME /data\nVOLUME ["/logs", "/x y"]\nLABEL a=b "c d"="e f"\nUSER 1000:1000\nSTOPSIGNAL SIGINT\n');
+    expect(Object.keys(r.config.ExposedPorts ?? {}).sort()).toEqual(['53/udp', '80/tcp', '8000/tcp', '8001/tcp']);
+    expect(r.config.Labels).toEqual({ a: 'b', 'c d': 'e f' });
+    expect(r.config.User).toBe('1000:1000');
+    expect(r.config.StopSignal).toBe('SIGINT');
+    expect(Object.keys(r.config.Volumes ?? {}).sort()).toEqual(['/data', '/logs', '/x y']);
+  });
+});
+
+describe('ARG and --build-arg', () => {
+  it('uses the build arg over the default, through ${VAR:-default}', async () => {
+    // Reference: ARG CONT_IMG_VER / ENV CONT_IMG_VER=${CONT_IMG_VER:-v1.0.0}.
+    const df = 'FROM scratch\nARG CONT_IMG_VER\nENV CONT_IMG_VER=${CONT_IMG_VER:-v1.0.0}\n';
+    expect((await build(df, {}, { buildArgs: { CONT_IMG_VER: 'v2.0.1' } })).config.Env).toContain('CONT_IMG_VER=v2.0.1');
+    expect((await build(df)).config.Env).toContain('CONT_IMG_VER=v1.0.0');
+  });
+
+  it('lets ENV win over an ARG of the same name', async () => {
+    // Reference: "Environment variables defined using the ENV instruction always override an ARG instruction of the same name."
+    const r = await build('FROM scratch\nARG V\nENV V=v1.0.0\nLABEL v=$V\n', {}, { buildArgs: { V: 'v2.0.1' } });
+    expect(r.config.Labels).toEqual({ v: 'v1.0.0' });
+  });
+
+  it('scopes an ARG before FROM to FROM lines unless redeclared', async () => {
+    // Reference: "An ARG declared before a FROM is outside of a build stage ... use an ARG instruction without a value inside of a build stage".
+    const r = await build('ARG NAME=global\nFROM scratch\nLABEL before=x$NAME\nARG NAME\nLABEL after=$NAME\n');
+    expect(r.config.Labels).toEqual({ before: 'x', after: 'global' });
+  });
+
+  it('expands FROM with global ARGs and warns about unused build args', async () => {
+    const r = await build('ARG BASE=scratch\nFROM ${BASE}\n', {}, { buildArgs: { UNUSED: '1' } });
+    expect(r.bases).toEqual([{ stage: '0', ref: 'scratch' }]);
+    expect(r.warnings.map((w) => w.code)).toContain('BUILD_UNUSED_BUILD_ARG');
+  });
+});
+
+describe('stages and unsupported input', () => {
+  it('builds only the target stage and what it needs', async () => {
+    const r = await build('FROM scratch AS a\nCOPY a /a\nFROM scratch AS b\nCOPY b /b\n', { a: '1', b: '2' }, { target: 'a' });
+    expect(paths(r.tree)).toEqual(['/', '/a']);
+    expect((await fails('FROM scratch AS a\n', {}, { target: 'nope' }))[0]!.code).toBe('BUILD_TARGET_NOT_FOUND');
+  });
+
+  it('reports every unsupported instruction of the file at once, each at its line', async () => {
+    const df = 'FROM scratch\nRUN make\nCOPY --from=x /a /a\nHEALTHCHECK CMD true\nADD https://example.com/x /x\n';
+    expect(await fails(df)).toEqual([
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 2 },
+      { code: 'BUILD_UNSUPPORTED_FLAG', line: 3 },
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 4 },
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 5 },
+    ]);
+  });
+
+  it('refuses registry bases with a diagnostic at the FROM line', async () => {
+    expect(await fails('FROM alpine:3.20\n')).toEqual([{ code: 'IMAGE_BASE_UNSUPPORTED', line: 1 }]);
+  });
+});
