@@ -28,6 +28,9 @@ else
 fi
 
 export SOURCE_DATE_EPOCH=0 LC_ALL=C TZ=UTC
+# NOTE: clang runs `wasm-opt` after linking when one is on PATH, and npm puts binaryen's in
+# node_modules/.bin; a fixed system PATH keeps the output the same from a shell and from `npm test`.
+export PATH=/usr/bin:/bin
 # NOTE: the sources are compiled from inside $src with relative names, and -ffile-prefix-map maps
 # any remaining absolute path, so no checkout path can reach the output. --strip-all drops the name
 # and producers sections; -Wl,--no-entry is not used: these are commands with _start.

@@ -49,7 +49,8 @@ export function runGuest(options: GuestRunOptions): number {
     throw new BoxerError(d.badModule(launch.path, (e as Error).message));
   }
   try {
-    return host.start(instance);
+    // NOTE: a process exit status is 8 bits on Linux (`exit(300)` is seen as 44), and docker run reports that.
+    return host.start(instance) & 0xff;
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
       options.onDiagnostic?.(d.trap(launch.path, (e as Error).message));
