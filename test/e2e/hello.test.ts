@@ -160,3 +160,26 @@ describe('boxer inspect', () => {
     expect(r.stdout).toContain('/app/data/message.txt');
   });
 });
+
+describe('limits', () => {
+  it('--timeout stops a guest that spins, with exit code 124 and a diagnostic', async () => {
+    const t = tempDir();
+    try {
+      const { writeFileSync, copyFileSync } = await import('node:fs');
+      copyFileSync(join(ROOT, 'fixtures/wasm/spin.wasm'), join(t.path, 'spin.wasm'));
+      writeFileSync(join(t.path, 'Dockerfile'), 'FROM scratch\nCOPY spin.wasm /spin.wasm\nENTRYPOINT ["/spin.wasm"]\n');
+      const spin = join(t.path, 'box.wasm');
+      expect((await boxer(['build', t.path, '-o', spin])).exitCode).toBe(0);
+      const r = await boxer(['run', '--timeout', '300ms', spin]);
+      expect(r.exitCode).toBe(124);
+      expect(r.stderr).toContain('RUNTIME_TIMEOUT');
+      // Stopped by the limit, not by the loop ending: it prints "done" only when it finishes.
+      expect(r.stdout).not.toContain('done');
+      const finite = await boxer(['run', '--timeout', '30s', spin, '1000']);
+      expect(finite.exitCode).toBe(0);
+      expect(finite.stdout).toBe('done\n');
+    } finally {
+      t.cleanup();
+    }
+  });
+});

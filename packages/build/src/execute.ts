@@ -60,6 +60,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const errors = all.filter((x) => x.severity === 'error');
   warnings.push(...all.filter((x) => x.severity === 'warning'));
   const stages = staged.stages;
+  const ex = { escapeToken: staged.escapeToken };
   if (errors.length === 0 && stages.length === 0) throw new InternalError('expected the front end to report a Dockerfile without stages');
 
   // Target and the stages it needs.
@@ -74,7 +75,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const usedArgs = new Set<string>();
   const globalArgs = new Map<string, string>();
   for (const arg of staged.globalArgs) {
-    const expanded = expandInstruction(arg, (name) => globalArgs.get(name)) as typeof arg;
+    const expanded = expandInstruction(arg, (name) => globalArgs.get(name), ex);
     for (const pair of expanded.pairs) {
       if (Object.hasOwn(buildArgs, pair.name)) {
         globalArgs.set(pair.name, buildArgs[pair.name]!);
@@ -107,16 +108,21 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     return context.tree;
   };
   const done = new Map<Stage, StageResult>();
-  const totalSteps = stages.reduce((n, s) => n + s.instructions.length + 1, 0);
+  const baseStage = (stage: Stage): Stage | undefined => {
+    const image = expandInstruction(stage.from, (name) => globalArgs.get(name), ex).image.toLowerCase();
+    return stages.slice(0, stages.indexOf(stage)).find((s) => s.name !== undefined && s.name.toLowerCase() === image);
+  };
+  let totalSteps = 0;
+  for (let s: Stage | undefined = target; s; s = baseStage(s)) totalSteps += s.instructions.length + 1;
   let stepNo = 0;
 
   const runStage = async (stage: Stage): Promise<StageResult> => {
     const cached = done.get(stage);
     if (cached) return cached;
-    const from = expandInstruction(stage.from, (name) => globalArgs.get(name)) as Extract<Instruction, { kind: 'from' }>;
+    const from = expandInstruction(stage.from, (name) => globalArgs.get(name), ex);
     for (const name of globalArgs.keys()) if (stage.from.image.includes(name)) usedArgs.add(name);
-    emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: lineText(stage.from.location), line: stage.from.location.line });
-    const parent = stages.slice(0, stages.indexOf(stage)).find((s) => s.name !== undefined && s.name.toLowerCase() === from.image.toLowerCase());
+    emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: stage.from.original, line: stage.from.location.line });
+    const parent = baseStage(stage);
     let tree: Tree;
     let config: ImageConfig;
     let author: string | undefined;
@@ -138,10 +144,10 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const lookup = (name: string): string | undefined => getEnv(config.Env, name) ?? args.get(name);
     let cmdSet = false;
     for (const raw of stage.instructions) {
-      emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: lineText(raw.location), line: raw.location.line });
+      emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: raw.original, line: raw.location.line });
       if (raw.kind === 'arg') {
         // ARG values expand with what is defined so far; a build arg overrides the default.
-        const inst = expandInstruction(raw, lookup) as typeof raw;
+        const inst = expandInstruction(raw, lookup, ex);
         for (const pair of inst.pairs) {
           if (Object.hasOwn(buildArgs, pair.name)) {
             args.set(pair.name, buildArgs[pair.name]!);
@@ -154,9 +160,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
         }
         continue;
       }
-      const inst = expandInstruction(raw, lookup);
+      const inst = expandInstruction(raw, lookup, ex);
       const loc = inst.location;
-      const step = (): number => steps.push({ line: loc.line, text: lineText(loc) }) - 1;
+      const step = (): number => steps.push({ line: loc.line, text: raw.original }) - 1;
       switch (inst.kind) {
         case 'env':
           for (const { key, value } of inst.pairs) setEnv(config.Env, key, value);
@@ -335,7 +341,4 @@ function isIgnored(options: BuildImageOptions, source: string): boolean {
   return rel !== '' && patterns.length > 0 && ignore().add([...patterns]).ignores(rel);
 }
 
-function lineText(loc: SourceLocation): string {
-  return loc.lineText.trim();
-}
 

@@ -138,7 +138,7 @@ function write(stream: NodeJS.WritableStream, bytes: Uint8Array): Promise<void> 
 
 function plainReporter(io: Io, printDiagnostic: (d: Diagnostic) => void): (e: BoxerEvent) => void {
   return (e) => {
-    if (e.type === 'step') io.stderr.write(`#${e.index} ${e.text}\n`);
+    if (e.type === 'step') io.stderr.write(`[${e.index}/${e.total}] ${e.text}\n`);
     else if (e.type === 'diagnostic') printDiagnostic(e.diagnostic);
   };
 }
