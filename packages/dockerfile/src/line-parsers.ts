@@ -23,6 +23,8 @@ export function splitCommand(line: string): { cmd: string; rawCmd: string; flags
 /**
  * Reads leading `--flag[=value]` words (quotes removed, `\` escapes) and returns them with the rest of
  * the line. NOTE: the escape here is always `\`, whatever `# escape=` says (as in BuildKit).
+ * NOTE: BuildKit walks this line byte by byte and turns each byte into a rune, which garbles non-ASCII
+ * flag values (`--chown=jürgen`); boxer walks code points, so such values stay intact.
  */
 export function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
   const IN_SPACES = 0;

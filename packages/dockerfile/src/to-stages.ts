@@ -138,6 +138,7 @@ function checkFromVariable(req: Req, value: string, at: SourceLocation): void {
 
 /** Go encoding/csv for one record; undefined when malformed. */
 export function parseCsvRecord(s: string): string[] | undefined {
+  if (s === '') return undefined; // csv.Reader.Read gives io.EOF
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -185,7 +186,8 @@ function parseSourcesAndDest(req: Req, args: string[]): { sources: string[]; des
       sources.push(src);
       continue;
     }
-    const body = req.node.heredocs.find((x) => x.name === hd.name)?.content ?? '';
+    // NOTE: BuildKit looks bodies up in a map, so with a repeated name the last body wins.
+    const body = req.node.heredocs.findLast((x) => x.name === hd.name)?.content ?? '';
     heredocs.push({ ...hd, content: hd.chomp ? chompHeredocContent(body) : body });
   }
   return { sources, dest, heredocs };
@@ -363,6 +365,12 @@ function parseOnbuild(req: Req): Instruction | undefined {
   // NOTE: BuildKit checks the trigger only when a child image runs it, so problems are warnings here.
   const sub = new Ctx(req.ctx.ast);
   const instruction = parseNode({ ...child, heredocs: req.node.heredocs }, sub);
+  // NOTE: a non-string JSON array is a parse error in BuildKit even inside ONBUILD (parseSubCommand).
+  const parseErrors = sub.diagnostics.filter((d) => d.code === diag.JSON_NOT_STRINGS);
+  if (parseErrors.length > 0) {
+    req.ctx.diagnostics.push(...parseErrors);
+    return undefined;
+  }
   const problems = sub.diagnostics.filter((d) => d.severity === 'error');
   if (problems.length > 0 || !instruction) {
     const d = diag.onbuildTriggerInvalid(child.rawKeyword, child.location, isInstructionKind(child.keyword) ? undefined : suggest(child.rawKeyword, UPPER_INSTRUCTIONS));
@@ -469,7 +477,8 @@ function parseInstructionNode(req: Req, kind: InstructionKind): Instruction | un
 
 function parseNode(node: DockerfileNode, ctx: Ctx): Instruction | undefined {
   if (!isInstructionKind(node.keyword)) {
-    ctx.diagnostics.push(diag.unknownInstruction(node.rawKeyword, node.location, suggest(node.rawKeyword, UPPER_INSTRUCTIONS)));
+    const at = { ...node.location, length: node.rawKeyword.length };
+    ctx.diagnostics.push(diag.unknownInstruction(node.rawKeyword, at, suggest(node.rawKeyword, UPPER_INSTRUCTIONS)));
     return undefined;
   }
   const name = node.keyword.toUpperCase();

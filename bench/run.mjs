@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm run bench`: speed and size, as ratios against a baseline measured in the same run (never as
+// assertions in tests). Needs `npm run build` first (the prepare script does it on install).
+//
+// 1. tree: boxer's in-memory Tree vs memfs (the library issue 3 named) for what a build does —
+//    create N files in nested directories, then look every path up — and the heap each retains.
+// 2. run: cold start of examples/hello as a box (worker + decode + compile + run) vs the same
+//    module instantiated directly in this thread with a no-op host (the floor).
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { Volume } from 'memfs';
+import { Tree, encodeSnapshot, decodeSnapshot } from '@boxer/vfs';
+import { runBox, runGuest } from '@boxer/runtime';
+import { build } from 'boxer';
+
+const N = Number(process.env.BENCH_FILES ?? 20000);
+const payload = new Uint8Array(1024).fill(7);
+const paths = Array.from({ length: N }, (_, i) => `/d${i % 50}/e${i % 7}/f${i}.txt`);
+
+function time(fn) {
+  const t = performance.now();
+  const r = fn();
+  return [performance.now() - t, r];
+}
+function heap() {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+function best(n, fn) {
+  let min = Infinity;
+  for (let i = 0; i < n; i++) min = Math.min(min, fn());
+  return min;
+}
+
+const rows = [];
+function row(name, base, value, unit) {
+  rows.push({ name, baseline: `${base.toFixed(1)} ${unit}`, boxer: `${value.toFixed(1)} ${unit}`, ratio: (value / base).toFixed(2) });
+}
+
+// --- tree vs memfs ---
+const memfsCreate = () => time(() => {
+  const vol = new Volume();
+  for (const p of paths) {
+    vol.mkdirSync(p.slice(0, p.lastIndexOf('/')), { recursive: true });
+    vol.writeFileSync(p, payload);
+  }
+  return vol;
+});
+const treeCreate = () => time(() => {
+  const t = new Tree();
+  for (const p of paths) t.writeFile(p, payload, {}, { parents: true });
+  return t;
+});
+const h0 = heap();
+const [, vol] = memfsCreate();
+const hMem = heap() - h0;
+const h1 = heap();
+const [, tree] = treeCreate();
+const hTree = heap() - h1;
+row(`create ${N} files (ms)`, best(3, () => memfsCreate()[0]), best(3, () => treeCreate()[0]), 'ms');
+row(`stat ${N} paths (ms)`, best(3, () => time(() => { for (const p of paths) vol.statSync(p); })[0]), best(3, () => time(() => { for (const p of paths) tree.get(p); })[0]), 'ms');
+// NOTE: memfs copies each file's bytes; the Tree keeps the caller's view (zero-copy by design).
+row(`heap retained (MiB)`, hMem / 2 ** 20, hTree / 2 ** 20, 'MiB');
+
+// --- snapshot codec (no baseline library: absolute numbers) ---
+const [encMs, snap] = time(() => encodeSnapshot(tree));
+const [decMs] = time(() => decodeSnapshot(snap.index, snap.data));
+
+// --- cold start ---
+const { box } = await build({ context: new URL('../examples/hello', import.meta.url).pathname });
+const hello = readFileSync(new URL('../examples/hello/hello.wasm', import.meta.url));
+const floor = best(5, () => {
+  const t = performance.now();
+  const m = new WebAssembly.Module(hello);
+  let mem;
+  const inst = new WebAssembly.Instance(m, { wasi_snapshot_preview1: new Proxy({}, { get: (_, name) => name === 'proc_exit' ? () => { throw 0; } : name === 'fd_write' ? (fd, iov, n, out) => { const v = new DataView(mem.buffer); let total = 0; for (let i = 0; i < n; i++) total += v.getUint32(iov + 8 * i + 4, true); v.setUint32(out, total, true); return 0; } : () => 0 }) });
+  mem = inst.exports.memory;
+  try { inst.exports._start(); } catch {}
+  return performance.now() - t;
+});
+let cold = Infinity;
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  await runBox(box, { stdout: () => {}, stderr: () => {} });
+  cold = Math.min(cold, performance.now() - t);
+}
+let inThread = Infinity;
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  runGuest({ box, stdout: () => {}, stderr: () => {} });
+  inThread = Math.min(inThread, performance.now() - t);
+}
+row('run hello: bare module vs runGuest in-thread (ms)', floor, inThread, 'ms');
+row('run hello: runGuest in-thread vs runBox in a worker (ms)', inThread, cold, 'ms');
+
+console.table(rows);
+console.log(`snapshot of ${N} files: encode ${encMs.toFixed(0)} ms, decode ${decMs.toFixed(0)} ms, index ${(snap.index.length / 2 ** 20).toFixed(1)} MiB, data ${(snap.data.length / 2 ** 10).toFixed(0)} KiB (deduplicated from ${(N * payload.length / 2 ** 20).toFixed(0)} MiB)`);
+console.log(`box: examples/hello is ${box.length} bytes (hello.wasm alone: ${hello.length})`);
