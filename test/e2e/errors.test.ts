@@ -113,6 +113,16 @@ describe('run errors', () => {
     expectOneDiagnostic(r.stderr, 'RUNTIME_COMMAND_NOT_FOUND');
   });
 
+  it('a shell-form CMD in a box without a shell points at the exec form', async () => {
+    const dir = context('shellform', 'FROM scratch\nCOPY a.txt /a.txt\nCMD /hello.wasm --exit 3\n', { 'a.txt': 'a' });
+    const box = join(tmp.path, 'shellform.wasm');
+    expect((await boxer(['build', dir, '-o', box])).exitCode).toBe(0);
+    const r = await boxer(['run', box]);
+    expect(r.exitCode).toBe(127);
+    expectOneDiagnostic(r.stderr, 'RUNTIME_COMMAND_NOT_FOUND');
+    expect(r.stderr).toContain('ENTRYPOINT ["/hello.wasm","--exit","3"]');
+  });
+
   it('a native ELF entrypoint is refused, naming the binary', async () => {
     const elf = '\x7fELF\x02\x01\x01\x00rest-of-an-elf';
     const dir = context('elf', 'FROM scratch\nCOPY tool /usr/bin/tool\nENTRYPOINT ["tool"]\n', { tool: elf });

@@ -5,7 +5,7 @@
 // never followed on the host (DESIGN §0.15); COPY then resolves it inside the context tree, which is
 // what BuildKit does. Sockets, FIFOs and devices are skipped with a warning. Everything is read up
 // front (like the classic Docker builder sending its context); a byte budget bounds it.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ignore } from './ignore.js';
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
@@ -51,14 +51,23 @@ export function parseIgnoreFile(text: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-export function loadContext(dir: string, options: LoadContextOptions = {}): LoadedContext {
+/**
+ * Throws BUILD_CONTEXT_NOT_FOUND unless `dir` is a directory (checked before any step runs). The
+ * directory the user named may itself be reached through a symlink; nothing inside it is followed.
+ */
+export function checkContextDir(dir: string): Stats {
   let st;
   try {
-    st = lstatSync(dir);
+    st = statSync(dir);
   } catch (e) {
     throw new BoxerError(contextNotFound(dir, e));
   }
   if (!st.isDirectory()) throw new BoxerError(contextNotFound(dir));
+  return st;
+}
+
+export function loadContext(dir: string, options: LoadContextOptions = {}): LoadedContext {
+  const st = checkContextDir(dir);
   const patterns = options.ignorePatterns ?? [];
   const ig = ignore().add([...patterns]);
   const hasExceptions = patterns.some((p) => p.startsWith('!'));
@@ -76,7 +85,12 @@ export function loadContext(dir: string, options: LoadContextOptions = {}): Load
     for (const name of names) {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       const hostPath = join(hostDir, name);
-      const ls = lstatSync(hostPath);
+      let ls;
+      try {
+        ls = lstatSync(hostPath);
+      } catch (e) {
+        throw new BoxerError(contextUnreadable(hostPath, e));
+      }
       const ignored = ig.ignores(relPath);
       const meta = { mode: ls.mode & 0o7777, uid: 0, gid: 0, mtime: 0n };
       if (ls.isDirectory()) {
@@ -89,11 +103,23 @@ export function loadContext(dir: string, options: LoadContextOptions = {}): Load
       }
       if (ignored) continue;
       if (ls.isSymbolicLink()) {
-        tree.link(into, name, tree.makeSymlink(readlinkSync(hostPath), meta));
+        let target: string;
+        try {
+          target = readlinkSync(hostPath);
+        } catch (e) {
+          throw new BoxerError(contextUnreadable(hostPath, e));
+        }
+        tree.link(into, name, tree.makeSymlink(target, meta));
       } else if (ls.isFile()) {
         result.bytes += ls.size;
         if (result.bytes > maxBytes) throw new BoxerError(contextTooLarge(dir, maxBytes));
-        tree.link(into, name, tree.makeFile(readNoFollow(hostPath), meta, true));
+        let bytes: Uint8Array;
+        try {
+          bytes = readNoFollow(hostPath);
+        } catch (e) {
+          throw new BoxerError(contextUnreadable(hostPath, e));
+        }
+        tree.link(into, name, tree.makeFile(bytes, meta, true));
         result.files++;
       } else {
         result.warnings.push(contextSpecialFile(relPath));

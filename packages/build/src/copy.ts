@@ -97,11 +97,11 @@ export function copyInto(dst: Tree, src: Tree, sources: readonly string[], dest:
     matches.push(...found);
   }
   const destIsDir = /\/$|(^|\/)\.{1,2}$/.test(dest) || dest === '';
-  const several = sources.length > 1 || sources.some((s) => hasWildcards(cleanPath(s)));
-  if (several && !destIsDir) {
-    // BuildKit: "When using COPY with more than one source file, the destination must be a directory and end with a /"
-    throw new CopyError({ kind: 'dest-not-dir', dest });
-  }
+  // NOTE: counted on the matches, as Docker's builder does (`len(infos) > 1`): a wildcard that matches
+  // one file copies like a plain source. "When using COPY with more than one source file, the
+  // destination must be a directory and end with a /".
+  const several = matches.length > 1;
+  if (several && !destIsDir) throw new CopyError({ kind: 'dest-not-dir', dest });
   const mkdirMeta = { ...meta, mode: 0o755 };
   for (const m of matches) {
     if (m.node.kind === 'dir') {

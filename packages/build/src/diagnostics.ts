@@ -13,9 +13,10 @@ export function contextNotFound(dir: string, cause?: unknown): Diagnostic {
 
 export const BUILD_CONTEXT_UNREADABLE = 'BUILD_CONTEXT_UNREADABLE';
 export function contextUnreadable(path: string, cause: unknown): Diagnostic {
+  const why = (cause as NodeJS.ErrnoException)?.code === 'EACCES' ? 'permission denied' : (cause as NodeJS.ErrnoException)?.code === 'ELOOP' ? 'it was replaced by a symlink while being read' : ((cause as NodeJS.ErrnoException)?.code ?? String(cause));
   return {
     code: BUILD_CONTEXT_UNREADABLE, severity: 'error', cause,
-    message: `cannot read ${JSON.stringify(path)} in the build context: ${(cause as Error)?.message ?? cause}`,
+    message: `cannot read ${JSON.stringify(path)} in the build context: ${why}`,
     hint: 'fix its permissions or exclude it in .dockerignore',
     url: docsUrl(BUILD_CONTEXT_UNREADABLE),
   };
@@ -74,19 +75,28 @@ export function copyDestNotDir(instruction: string, dest: string, location: Sour
 }
 
 export const BUILD_COPY_CONFLICT = 'BUILD_COPY_CONFLICT';
+const ERRNO_TEXT: Record<string, string> = {
+  EISDIR: 'a directory is in the way',
+  ENOTDIR: 'a file is in the way of a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EEXIST: 'something else already exists there',
+  ENAMETOOLONG: 'a path component is longer than 255 bytes',
+  EINVAL: 'the name is not valid',
+};
 export function copyConflict(instruction: string, path: string, code: string, location: SourceLocation): Diagnostic {
-  const why = code === 'EISDIR' ? 'a directory is in the way' : code === 'ENOTDIR' ? 'a file is in the way of a directory' : code;
   return {
     code: BUILD_COPY_CONFLICT, severity: 'error', location,
-    message: `${instruction} cannot write ${JSON.stringify(path)}: ${why}`,
-    hint: 'check the destination path; a trailing / copies into a directory',
+    message: `${instruction} cannot write ${JSON.stringify(path)}: ${ERRNO_TEXT[code] ?? code}`,
+    hint: instruction === 'WORKDIR'
+      ? 'WORKDIR creates its directory: a file or a symlink loop already sits on that path in the image'
+      : 'check the destination path; a trailing / copies into a directory',
     url: docsUrl(BUILD_COPY_CONFLICT),
   };
 }
 
 export const BUILD_BAD_PATTERN = 'BUILD_BAD_PATTERN';
 export function badPattern(source: string, message: string, location: SourceLocation): Diagnostic {
-  return { code: BUILD_BAD_PATTERN, severity: 'error', location, message: `bad source pattern ${JSON.stringify(source)}: ${message}`, hint: 'escape a literal [ * ? or \\ with a backslash', url: docsUrl(BUILD_BAD_PATTERN) };
+  return { code: BUILD_BAD_PATTERN, severity: 'error', location, message: `invalid wildcard in source ${JSON.stringify(source)}: ${message}`, hint: 'write a literal [ as the class [[] (a backslash is taken by Dockerfile quoting first)', url: docsUrl(BUILD_BAD_PATTERN) };
 }
 
 export const BUILD_UNSUPPORTED_INSTRUCTION = 'BUILD_UNSUPPORTED_INSTRUCTION';
@@ -100,11 +110,13 @@ export function unsupportedFlag(keyword: string, flag: string, location: SourceL
 }
 
 export const BUILD_UNKNOWN_USER = 'BUILD_UNKNOWN_USER';
-export function unknownUser(spec: string, location: SourceLocation): Diagnostic {
+export function unknownUser(spec: string, location: SourceLocation, instruction = 'COPY'): Diagnostic {
   return {
     code: BUILD_UNKNOWN_USER, severity: 'error', location,
     message: `cannot resolve user or group ${JSON.stringify(spec)}: the image has no matching entry in /etc/passwd or /etc/group`,
-    hint: 'use numeric ids (e.g. --chown=1000:1000) or add the user to the image first',
+    hint: instruction === 'USER'
+      ? 'WORKDIR creates its directory as the USER: use numeric ids (e.g. USER 1000:1000) or add the user to /etc/passwd first'
+      : 'use numeric ids (e.g. --chown=1000:1000) or add the user to the image first',
     url: docsUrl(BUILD_UNKNOWN_USER),
   };
 }

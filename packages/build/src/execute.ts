@@ -10,7 +10,7 @@ import { expandInstruction, parse, toStages, type Instruction, type Stage } from
 import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
-import { loadContext, type LoadedContext } from './context.js';
+import { checkContextDir, loadContext, type LoadedContext } from './context.js';
 import { cleanPath, CopyError, copyInto, joinPath } from './copy.js';
 import * as d from './diagnostics.js';
 import { resolveOwner } from './users.js';
@@ -90,9 +90,11 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   if (errors.length === 0 && target) {
     for (const stage of stages.slice(0, stages.indexOf(target) + 1)) errors.push(...preflight(stage));
   }
-  if (errors.length > 0) throw new BoxerError(errors);
+  // NOTE: warnings found so far go out with the errors, so a failed build still shows them.
+  if (errors.length > 0) throw new BoxerError([...errors, ...warnings]);
   if (!target) throw new InternalError('expected the front end to report a Dockerfile without stages');
 
+  checkContextDir(options.contextDir);
   const sourceMtime = BigInt(options.sourceDateEpoch ?? 0) * 1_000_000_000n;
   const steps: BuildStep[] = [];
   const provenance: Record<string, number> = {};
@@ -176,7 +178,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           config.WorkingDir = wd;
           if (wd !== '/') {
             const index = step();
-            const owner = config.User ? resolveOwner(tree, config.User, loc) : { uid: 0, gid: 0 };
+            const owner = config.User ? resolveOwner(tree, config.User, loc, 'USER') : { uid: 0, gid: 0 };
             const before = tree.tryGet(wd);
             try {
               tree.mkdirp(wd, { mode: 0o755, mtime: sourceMtime, ...owner });
@@ -249,8 +251,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
         case 'run':
         case 'onbuild':
         case 'healthcheck':
-          // Rejected by preflight().
-          throw new BoxerError(d.unsupportedInstruction(inst.kind.toUpperCase(), loc, 'see preflight'));
+          throw new InternalError(`expected preflight() to reject ${inst.kind.toUpperCase()} at line ${loc.line}`);
         default: {
           const never: never = inst;
           throw new Error(`unhandled instruction ${(never as Instruction).kind}`);

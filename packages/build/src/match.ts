@@ -46,7 +46,7 @@ function matchAt(p: string, pi: number, s: string, si: number): boolean {
     }
     let lit = c;
     if (c === '\\') {
-      if (pi + 1 >= p.length) throw new SyntaxError(`bad pattern ${JSON.stringify(p)}: trailing backslash`);
+      if (pi + 1 >= p.length) throw new SyntaxError('trailing backslash');
       lit = p[++pi]!;
     }
     if (s[si] !== lit) return false;
@@ -64,7 +64,7 @@ function classEnd(p: string, start: number): number {
     if (p[i] === '\\') i++;
     else if (p[i] === ']') return i;
   }
-  throw new SyntaxError(`bad pattern ${JSON.stringify(p)}: unterminated [`);
+  throw new SyntaxError('unterminated [');
 }
 
 function matchClass(body: string, ch: string): boolean {

@@ -5,17 +5,17 @@ import { BoxerError, type SourceLocation } from '@boxer/diagnostics';
 import { fileContent, type Tree } from '@boxer/vfs';
 import { unknownUser } from './diagnostics.js';
 
-export function resolveOwner(tree: Tree, spec: string, loc: SourceLocation): { uid: number; gid: number } {
+export function resolveOwner(tree: Tree, spec: string, loc: SourceLocation, instruction = 'COPY'): { uid: number; gid: number } {
   const [user = '', group] = spec.split(':', 2);
   const uid = resolveId(tree, '/etc/passwd', user, 2);
-  if (uid === undefined) throw new BoxerError(unknownUser(spec, loc));
+  if (uid === undefined) throw new BoxerError(unknownUser(spec, loc, instruction));
   if (group === undefined || group === '') {
     // A name without a group takes the user's primary group; a bare number doubles as the gid.
     const primary = /^\d+$/.test(user) ? uid : lookup(tree, '/etc/passwd', user, 3);
     return { uid, gid: primary ?? uid };
   }
   const gid = resolveId(tree, '/etc/group', group, 2);
-  if (gid === undefined) throw new BoxerError(unknownUser(spec, loc));
+  if (gid === undefined) throw new BoxerError(unknownUser(spec, loc, instruction));
   return { uid, gid };
 }
 

@@ -80,6 +80,13 @@ describe('COPY', () => {
     expect(paths(r.tree).filter((p) => p.startsWith('/other/'))).toEqual(['/other/home.txt']);
   });
 
+  it('copies a wildcard that matches one file like a plain source', async () => {
+    // Reference: Docker's builder counts the matches (`len(infos) > 1`) before requiring a directory.
+    const r = await build('FROM scratch\nCOPY app*.jar /app.jar\n', { 'app-1.0.jar': 'jar' });
+    expect(text(r.tree, '/app.jar')).toBe('jar');
+    expect(await fails('FROM scratch\nCOPY app*.jar /app.jar\n', { 'app-1.jar': '1', 'app-2.jar': '2' })).toEqual([{ code: 'BUILD_COPY_DEST_NOT_DIR', line: 2 }]);
+  });
+
   it('requires a directory <dest> ending in / for several sources', async () => {
     // Reference: "If multiple <src> resources are specified ... then <dest> must be a directory, and it must end with a slash /."
     expect(await fails('FROM scratch\nCOPY a b /dest\n', { a: '1', b: '2' })).toEqual([{ code: 'BUILD_COPY_DEST_NOT_DIR', line: 2 }]);
@@ -204,6 +211,28 @@ describe('ARG and --build-arg', () => {
     const r = await build('ARG BASE=scratch\nFROM ${BASE}\n', {}, { buildArgs: { UNUSED: '1' } });
     expect(r.bases).toEqual([{ stage: '0', ref: 'scratch' }]);
     expect(r.warnings.map((w) => w.code)).toContain('BUILD_UNUSED_BUILD_ARG');
+  });
+});
+
+describe('the build context', () => {
+  it('leaves out FIFOs with a warning', async () => {
+    const dir = ctx({ 'a.txt': 'a' });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const r = await buildImage({ dockerfile: { text: 'FROM scratch\nCOPY . /c/\n', file: 'Dockerfile' }, contextDir: dir });
+    expect(paths(r.tree)).toEqual(['/', '/c', '/c/a.txt']);
+    expect(r.warnings.map((w) => w.code)).toEqual(['BUILD_CONTEXT_SPECIAL_FILE']);
+  });
+
+  it('is checked before any step, even without COPY', async () => {
+    await expect(buildImage({ dockerfile: { text: 'FROM scratch\nENV A=1\n', file: 'Dockerfile' }, contextDir: join(root, 'missing') })).rejects.toMatchObject({ diagnostic: { code: 'BUILD_CONTEXT_NOT_FOUND' } });
+  });
+
+  it('reports warnings together with the errors of a failed build', async () => {
+    expect(await fails('FROM scratch\nMAINTAINER someone\nRUN make\n')).toEqual([
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 3 },
+      { code: 'DOCKERFILE_MAINTAINER_DEPRECATED', line: 2 },
+    ]);
   });
 });
 

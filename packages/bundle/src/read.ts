@@ -46,9 +46,19 @@ export function readBox(bytes: Uint8Array, options: ReadBoxOptions = {}): Opened
   if (digestOf(indexBytes) !== manifest.snapshot.digest) {
     throw new BoxerError(malformed(file, `the snapshot index does not match the digest in the manifest (${manifest.snapshot.digest})`));
   }
-  const index = parseSnapshotIndex(indexBytes);
+  const index = namingFile(file, () => parseSnapshotIndex(indexBytes!));
   const dataView = data;
-  return { manifest, index, data: dataView, tree: () => decodeSnapshot(index, dataView) };
+  return { manifest, index, data: dataView, tree: () => namingFile(file, () => decodeSnapshot(index, dataView)) };
+}
+
+/** Runs `fn`, putting the box's name in front of a snapshot diagnostic it raises. */
+function namingFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BoxerError) throw new BoxerError(e.diagnostics.map((d) => ({ ...d, message: `${file}: ${d.message}` })));
+    throw e;
+  }
 }
 
 function parseManifest(bytes: Uint8Array, file: string): BoxManifest {

@@ -7,6 +7,9 @@ export interface FormatOptions {
   color?: boolean;
 }
 
+/** Longest slice of a source line shown in a code frame. */
+const MAX_FRAME = 160;
+
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const c = options.color
     ? { red: (s: string) => `\x1b[31m${s}\x1b[39m`, yellow: (s: string) => `\x1b[33m${s}\x1b[39m`, dim: (s: string) => `\x1b[2m${s}\x1b[22m`, bold: (s: string) => `\x1b[1m${s}\x1b[22m` }
@@ -17,9 +20,16 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   if (d.location && d.location.lineText) {
     const num = String(d.location.line);
     const gutter = ' '.repeat(num.length);
-    lines.push(`${c.dim(`${num} |`)} ${d.location.lineText}`);
-    const len = Math.max(1, Math.min(d.location.length, d.location.lineText.length - d.location.column));
-    lines.push(`${c.dim(`${gutter} |`)} ${' '.repeat(d.location.column)}${c.red('^'.repeat(len))}`);
+    // NOTE: long lines are clipped to a window around the column, so a 64 KiB line stays one screen.
+    const full = d.location.lineText;
+    const start = full.length > MAX_FRAME ? Math.max(0, Math.min(d.location.column - 20, full.length - MAX_FRAME)) : 0;
+    const text = full.slice(start, start + MAX_FRAME);
+    const pre = start > 0 ? '…' : '';
+    const post = start + MAX_FRAME < full.length ? '…' : '';
+    lines.push(`${c.dim(`${num} |`)} ${pre}${text}${post}`);
+    const col = d.location.column - start;
+    const len = Math.max(1, Math.min(d.location.length, text.length - col));
+    lines.push(`${c.dim(`${gutter} |`)} ${' '.repeat(pre.length + Math.max(0, col))}${c.red('^'.repeat(len))}`);
   }
   for (const n of d.notes ?? []) {
     const nwhere = n.location ? `${n.location.file}:${n.location.line}:${n.location.column + 1}: ` : '';

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BoxerError, InternalError, formatDiagnostic, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
+import { diagnostics as runtimeDiagnostics } from '@boxer/runtime';
 import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
@@ -15,7 +16,15 @@ import { badKeyValue } from '../diagnostics.js';
 const EXIT_USAGE = 2;
 const EXIT_ERROR = 1;
 const EXIT_BUG = 70;
-const RUN_EXIT: Record<string, number> = { RUNTIME_COMMAND_NOT_FOUND: 127, RUNTIME_NOT_EXECUTABLE: 126, RUNTIME_NATIVE_BINARY: 126, RUNTIME_SCRIPT_UNSUPPORTED: 126, RUNTIME_COMPONENT_UNSUPPORTED: 126, RUNTIME_BAD_MODULE: 126 };
+const rt = runtimeDiagnostics;
+const RUN_EXIT: Record<string, number> = {
+  [rt.RUNTIME_COMMAND_NOT_FOUND]: 127,
+  [rt.RUNTIME_NOT_EXECUTABLE]: 126,
+  [rt.RUNTIME_NATIVE_BINARY]: 126,
+  [rt.RUNTIME_SCRIPT_UNSUPPORTED]: 126,
+  [rt.RUNTIME_COMPONENT_UNSUPPORTED]: 126,
+  [rt.RUNTIME_BAD_MODULE]: 126,
+};
 
 interface Io {
   stdout: NodeJS.WritableStream;

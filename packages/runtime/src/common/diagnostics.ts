@@ -29,6 +29,15 @@ export function commandNotInPath(name: string): Diagnostic {
   };
 }
 
+export function shellFormWithoutShell(shell: string, command: string): Diagnostic {
+  return {
+    code: RUNTIME_COMMAND_NOT_FOUND, severity: 'error',
+    message: `the box's command is in shell form (${JSON.stringify(command)}), which runs ${JSON.stringify(shell)}, and the box has no ${shell}`,
+    hint: `write CMD/ENTRYPOINT in exec form, e.g. ENTRYPOINT ${JSON.stringify(command.split(/\s+/).filter(Boolean))}`,
+    url: docsUrl(RUNTIME_COMMAND_NOT_FOUND),
+  };
+}
+
 export const RUNTIME_NOT_EXECUTABLE = 'RUNTIME_NOT_EXECUTABLE';
 export function notExecutable(path: string, why: string): Diagnostic {
   return {

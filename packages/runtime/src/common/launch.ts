@@ -52,7 +52,10 @@ export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: Launch
     }
     if (node?.kind === 'dir' && name.includes('/')) throw new BoxerError(d.notExecutable(name, 'it is a directory'));
   }
-  if (!found) throw new BoxerError(name.includes('/') ? d.commandNotFound(name) : d.commandNotInPath(name));
+  if (!found) {
+    const shellForm = argv.length >= 3 && argv[1] === '-c' && (config.Shell ? name === config.Shell[0] : name === '/bin/sh');
+    throw new BoxerError(shellForm ? d.shellFormWithoutShell(name, argv.at(-1)!) : name.includes('/') ? d.commandNotFound(name) : d.commandNotInPath(name));
+  }
   const bytes = fileContent(found.file);
   const kind = sniff(bytes);
   if (kind === 'elf') throw new BoxerError(d.nativeBinary(found.path));
