@@ -25,9 +25,11 @@ if (!existsSync('node_modules/.package-lock.json')) {
   if (sh('npm', ['ci']) !== 0) process.exit(1);
 }
 
-const tools = ['clang-19', 'wasm-ld-19', 'gcc', 'chroot'];
+const tools = ['clang-19', 'wasm-ld-19', 'gcc'];
 const missing = tools.filter((t) => !have(t));
-if (missing.length > 0 || !existsSync('/usr/lib/wasm32-wasi/libc.a') || !existsSync('/usr/lib/x86_64-linux-gnu/libc.a')) {
+// gcc -static needs the static libc; gcc prints a bare name when it has no such file.
+const staticLibc = have('gcc') ? spawnSync('gcc', ['-print-file-name=libc.a'], { encoding: 'utf8' }).stdout.trim() : '';
+if (missing.length > 0 || !existsSync('/usr/lib/wasm32-wasi/libc.a') || !staticLibc.startsWith('/') || !existsSync(staticLibc)) {
   console.log(`test: installing system tools (${missing.join(', ') || 'wasi-libc / static libc'}) with scripts/setup-system.sh`);
   if (sh('bash', ['scripts/setup-system.sh']) !== 0) process.exit(1);
 }

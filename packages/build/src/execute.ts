@@ -6,7 +6,7 @@
 import { ignore } from './ignore.js';
 import { BoxerError, InternalError, type Diagnostic, type SourceLocation } from '@boxer/diagnostics';
 import type { Emit } from '@boxer/events';
-import { expandInstruction, parse, toStages, type Instruction, type Stage } from '@boxer/dockerfile';
+import { expandInstruction, parse, toStages, type ArgInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
 import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
@@ -73,18 +73,24 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   // Global ARGs: visible in FROM lines only (BuildKit buildMetaArgs).
   const buildArgs = options.buildArgs ?? {};
   const usedArgs = new Set<string>();
-  const globalArgs = new Map<string, string>();
-  for (const arg of staged.globalArgs) {
-    const expanded = expandInstruction(arg, (name) => globalArgs.get(name), ex);
-    for (const pair of expanded.pairs) {
+  /**
+   * Declares the names of an (expanded) ARG in `into`: a build arg wins over the default; without
+   * either, a stage ARG takes the global value of the same name (BuildKit dispatchArg).
+   */
+  const declareArgs = (inst: ArgInstruction, into: Map<string, string>, inherited?: Map<string, string>): void => {
+    for (const pair of inst.pairs) {
       if (Object.hasOwn(buildArgs, pair.name)) {
-        globalArgs.set(pair.name, buildArgs[pair.name]!);
+        into.set(pair.name, buildArgs[pair.name]!);
         usedArgs.add(pair.name);
       } else if (pair.default !== undefined) {
-        globalArgs.set(pair.name, pair.default);
+        into.set(pair.name, pair.default);
+      } else if (inherited?.has(pair.name)) {
+        into.set(pair.name, inherited.get(pair.name)!);
       }
     }
-  }
+  };
+  const globalArgs = new Map<string, string>();
+  for (const arg of staged.globalArgs) declareArgs(expandInstruction(arg, (name) => globalArgs.get(name), ex), globalArgs);
 
   // Report every unsupported instruction of the stages we will run before running any.
   if (errors.length === 0 && target) {
@@ -148,18 +154,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     for (const raw of stage.instructions) {
       emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: raw.original, line: raw.location.line });
       if (raw.kind === 'arg') {
-        // ARG values expand with what is defined so far; a build arg overrides the default.
-        const inst = expandInstruction(raw, lookup, ex);
-        for (const pair of inst.pairs) {
-          if (Object.hasOwn(buildArgs, pair.name)) {
-            args.set(pair.name, buildArgs[pair.name]!);
-            usedArgs.add(pair.name);
-          } else if (pair.default !== undefined) {
-            args.set(pair.name, pair.default);
-          } else if (globalArgs.has(pair.name)) {
-            args.set(pair.name, globalArgs.get(pair.name)!);
-          }
-        }
+        // ARG values expand with what is defined so far.
+        declareArgs(expandInstruction(raw, lookup, ex), args, globalArgs);
         continue;
       }
       const inst = expandInstruction(raw, lookup, ex);

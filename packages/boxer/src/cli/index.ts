@@ -75,10 +75,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .argument('<box>', 'the box (.wasm) to run')
     .argument('[args...]', 'arguments for the guest')
     .option('-e, --env <KEY=VALUE>', 'set a variable in the guest (repeatable)', collect, [] as string[])
+    .option('--entrypoint <path>', "replace the box's ENTRYPOINT (and drop its CMD)")
     .option('--timeout <duration>', 'stop the guest after this wall time (e.g. 30s, 5m)')
     .option('--max-fds <n>', 'open descriptor limit')
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; timeout?: string; maxFds?: string }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; maxFds?: string }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
       const limits = {
@@ -89,6 +90,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         box,
         args: guestArgs,
         env,
+        ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
         limits,
         stdout: (b) => write(io.stdout, b),
         stderr: (b) => write(io.stderr, b),

@@ -12,6 +12,11 @@ export interface LaunchOptions {
   args?: readonly string[];
   /** `-e K=V` values; they override the image's Env. */
   env?: Readonly<Record<string, string>>;
+  /**
+   * `--entrypoint`: replaces the image's ENTRYPOINT and, as in `docker run`, drops its CMD (only the
+   * run's own args follow it). An empty string clears the ENTRYPOINT.
+   */
+  entrypoint?: string;
 }
 
 export interface Launch {
@@ -29,8 +34,10 @@ export interface Launch {
 export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: LaunchOptions = {}): Launch {
   const config = manifest.config;
   const env = mergeEnv(config.Env, options.env ?? {});
-  const args = options.args && options.args.length > 0 ? [...options.args] : [...(config.Cmd ?? [])];
-  const argv = [...(config.Entrypoint ?? []), ...args];
+  const given = options.args && options.args.length > 0 ? [...options.args] : undefined;
+  const entrypoint = options.entrypoint !== undefined ? (options.entrypoint === '' ? [] : [options.entrypoint]) : (config.Entrypoint ?? []);
+  const cmd = options.entrypoint !== undefined ? [] : (config.Cmd ?? []);
+  const argv = [...entrypoint, ...(given ?? cmd)];
   if (argv.length === 0 || argv[0] === '') throw new BoxerError(d.noCommand());
   const workdir = config.WorkingDir || '/';
   const name = argv[0]!;

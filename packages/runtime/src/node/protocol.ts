@@ -8,6 +8,7 @@ export interface WorkerInput {
   file: string;
   args?: string[];
   env?: Record<string, string>;
+  entrypoint?: string;
   limits?: Partial<BoxLimits>;
 }
 

@@ -16,6 +16,8 @@ export interface RunBoxOptions {
   args?: string[];
   /** `-e` values. */
   env?: Record<string, string>;
+  /** `--entrypoint`: replaces ENTRYPOINT and drops CMD, as in `docker run`. */
+  entrypoint?: string;
   limits?: Partial<BoxLimits>;
   /** Receives the guest's stdout bytes. Return a promise to apply backpressure. @default discard */
   stdout?: (bytes: Uint8Array) => void | Promise<void>;
@@ -43,6 +45,7 @@ export function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBoxOptio
     file: options.file ?? 'the box',
     ...(options.args ? { args: options.args } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.entrypoint !== undefined ? { entrypoint: options.entrypoint } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, stdout: false, stderr: false });

@@ -15,6 +15,7 @@ try {
     file: input.file,
     ...(input.args ? { args: input.args } : {}),
     ...(input.env ? { env: input.env } : {}),
+    ...(input.entrypoint !== undefined ? { entrypoint: input.entrypoint } : {}),
     ...(input.limits ? { limits: input.limits } : {}),
     stdout: (data) => post({ type: 'output', fd: 1, data }),
     stderr: (data) => post({ type: 'output', fd: 2, data }),
