@@ -123,7 +123,7 @@ export function unknownUser(spec: string, location: SourceLocation, instruction 
 
 export const BUILD_BAD_CHMOD = 'BUILD_BAD_CHMOD';
 export function badChmod(value: string, location: SourceLocation): Diagnostic {
-  return { code: BUILD_BAD_CHMOD, severity: 'error', location, message: `invalid --chmod value ${JSON.stringify(value)}`, hint: 'use an octal mode such as --chmod=0755', url: docsUrl(BUILD_BAD_CHMOD) };
+  return { code: BUILD_BAD_CHMOD, severity: 'error', location, message: `invalid --chmod value ${JSON.stringify(value)}`, hint: 'use an octal mode (--chmod=0755) or chmod(1) symbolic clauses (--chmod=u+x,go-w)', url: docsUrl(BUILD_BAD_CHMOD) };
 }
 
 export const BUILD_TARGET_NOT_FOUND = 'BUILD_TARGET_NOT_FOUND';
@@ -150,4 +150,25 @@ export function unusedBuildArg(name: string): Diagnostic {
 export const BUILD_BAD_VALUE = 'BUILD_BAD_VALUE';
 export function badValue(keyword: string, value: string, location: SourceLocation, hint: string): Diagnostic {
   return { code: BUILD_BAD_VALUE, severity: 'error', location, message: `invalid ${keyword} value ${JSON.stringify(value)}`, hint, url: docsUrl(BUILD_BAD_VALUE) };
+}
+
+export const BUILD_COPY_FROM_LATER_STAGE = 'BUILD_COPY_FROM_LATER_STAGE';
+export function copyFromLaterStage(from: string, current: { name?: string; index: number }, location: SourceLocation): Diagnostic {
+  const here = current.name ?? `stage-${current.index}`;
+  return {
+    code: BUILD_COPY_FROM_LATER_STAGE, severity: 'error', location,
+    message: `cannot copy from stage ${JSON.stringify(from)}: it needs to be defined before the current stage ${JSON.stringify(here)}`,
+    hint: 'move that stage above this one, or refer to an earlier stage by its name or index (0 is the first FROM)',
+    url: docsUrl(BUILD_COPY_FROM_LATER_STAGE),
+  };
+}
+
+export const BUILD_COPY_SOURCE_NOT_IN_STAGE = 'BUILD_COPY_SOURCE_NOT_IN_STAGE';
+export function copySourceNotInStage(instruction: string, source: string, stage: string, location: SourceLocation): Diagnostic {
+  return {
+    code: BUILD_COPY_SOURCE_NOT_IN_STAGE, severity: 'error', location,
+    message: `${instruction} --from=${stage}: ${JSON.stringify(source)} does not exist in that stage`,
+    hint: 'paths after --from are absolute in the source stage (its WORKDIR does not apply); `boxer build --target <stage>` then `boxer inspect` lists its files',
+    url: docsUrl(BUILD_COPY_SOURCE_NOT_IN_STAGE),
+  };
 }

@@ -1,22 +1,30 @@
 // The stage executor: Dockerfile text + build context → the target stage's tree and image config.
 // In: `BuildImageOptions`. Out: `BuildImageResult` (tree, config, provenance), or a BoxerError holding
-// every error diagnostic found before anything ran. Mirrors BuildKit's dispatch(): one handler per
-// instruction kind, expansion with the stage's ENV/ARG state, metadata semantics from
-// dockerfile2llb/convert.go (PATH default, ENTRYPOINT resetting an inherited CMD, WORKDIR mkdir).
-import { ignore } from './ignore.js';
+// every error diagnostic found before anything ran. Mirrors BuildKit's dockerfile2llb: a stage graph
+// (FROM <stage>, COPY --from, ONBUILD triggers) from which only what the target needs is built, one
+// handler per instruction kind, expansion with the stage's ENV/ARG state, and its metadata rules
+// (PATH default, ENTRYPOINT resetting an inherited CMD, WORKDIR mkdir, triggers not carried over).
 import { BoxerError, InternalError, type Diagnostic, type SourceLocation } from '@boxer/diagnostics';
 import type { Emit } from '@boxer/events';
-import { expandInstruction, parse, toStages, type ArgInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
+import { expandInstruction, parse, toStages, type ArgInstruction, type CopyInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
 import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
 import { checkContextDir, loadContext, type LoadedContext } from './context.js';
 import { cleanPath, CopyError, copyInto, joinPath } from './copy.js';
 import * as d from './diagnostics.js';
+import { ignore } from './ignore.js';
+import { parseChmod } from './mode.js';
 import { resolveOwner } from './users.js';
 
 /** BuildKit's `system.DefaultPathEnv` for non-Windows platforms. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The platform boxes target: WASI on Wasm. */
+export const TARGET_PLATFORM = { os: 'wasi', arch: 'wasm', variant: '' } as const;
+
+/** Build args BuildKit accepts without an ARG declaration (proxy settings, for RUN). */
+const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
 export interface BuildImageOptions {
   /** The Dockerfile's text and the name to show in diagnostics. */
@@ -48,6 +56,28 @@ interface StageResult {
   tree: Tree;
   config: ImageConfig;
   author?: string;
+  /** The stage's own ONBUILD triggers, typed, for a stage built FROM this one. */
+  triggers: Instruction[];
+}
+
+/** What a COPY --from names: an earlier stage, or an image to resolve. */
+type CopySource = { stage: Stage } | { image: string };
+
+/** `os/arch` of the machine running the build, in OCI terms (BuildKit's BUILDPLATFORM). */
+function buildPlatform(): { os: string; arch: string; variant: string } {
+  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  return { os: process.platform === 'win32' ? 'windows' : process.platform, arch, variant: arch === 'arm' ? 'v7' : '' };
+}
+
+/** BuildKit's automatic platform ARGs, defined in the global scope (visible in FROM, redeclare to use). */
+export function predefinedArgs(): Map<string, string> {
+  const b = buildPlatform();
+  const t = TARGET_PLATFORM;
+  const fmt = (p: { os: string; arch: string; variant: string }) => `${p.os}/${p.arch}${p.variant ? `/${p.variant}` : ''}`;
+  return new Map([
+    ['BUILDPLATFORM', fmt(b)], ['BUILDOS', b.os], ['BUILDARCH', b.arch], ['BUILDVARIANT', b.variant],
+    ['TARGETPLATFORM', fmt(t)], ['TARGETOS', t.os], ['TARGETARCH', t.arch], ['TARGETVARIANT', t.variant],
+  ]);
 }
 
 export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
@@ -61,22 +91,20 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   warnings.push(...all.filter((x) => x.severity === 'warning'));
   const stages = staged.stages;
   const ex = { escapeToken: staged.escapeToken };
-  if (errors.length === 0 && stages.length === 0) throw new InternalError('expected the front end to report a Dockerfile without stages');
+  if (errors.length > 0) throw new BoxerError([...errors, ...warnings]);
+  if (stages.length === 0) throw new InternalError('expected the front end to report a Dockerfile without stages');
 
-  // Target and the stages it needs.
-  let target: Stage | undefined = stages[stages.length - 1];
-  if (options.target !== undefined && errors.length === 0) {
+  let target: Stage | undefined = stages[stages.length - 1]!;
+  if (options.target !== undefined) {
     target = stages.find((s) => s.name !== undefined && s.name.toLowerCase() === options.target!.toLowerCase());
     if (!target) throw new BoxerError(d.targetNotFound(options.target, stages.flatMap((s) => (s.name ? [s.name] : []))));
   }
 
-  // Global ARGs: visible in FROM lines only (BuildKit buildMetaArgs).
+  // Global ARGs: the predefined platform ARGs, then ARGs before the first FROM, visible in FROM lines
+  // only (BuildKit buildMetaArgs); a stage sees them when it redeclares them without a value.
   const buildArgs = options.buildArgs ?? {};
-  const usedArgs = new Set<string>();
-  /**
-   * Declares the names of an (expanded) ARG in `into`: a build arg wins over the default; without
-   * either, a stage ARG takes the global value of the same name (BuildKit dispatchArg).
-   */
+  const usedArgs = new Set<string>(Object.keys(buildArgs).filter((k) => PROXY_ARGS.has(k)));
+  /** Declares an expanded ARG's names in `into`: a build arg wins over the default; with neither, an inherited value. */
   const declareArgs = (inst: ArgInstruction, into: Map<string, string>, inherited?: Map<string, string>): void => {
     for (const pair of inst.pairs) {
       if (Object.hasOwn(buildArgs, pair.name)) {
@@ -89,16 +117,57 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       }
     }
   };
-  const globalArgs = new Map<string, string>();
+  const globalArgs = predefinedArgs();
   for (const arg of staged.globalArgs) declareArgs(expandInstruction(arg, (name) => globalArgs.get(name), ex), globalArgs);
+  const fromImage = (stage: Stage): string => {
+    for (const name of globalArgs.keys()) if (stage.from.image.includes(name)) usedArgs.add(name);
+    return expandInstruction(stage.from, (name) => globalArgs.get(name), ex).image;
+  };
+
+  // The stage graph. Names only reach earlier stages, so it has no cycles (BuildKit: "needs to be
+  // defined before current stage").
+  const stageNamed = (name: string, before: Stage): Stage | undefined =>
+    stages.slice(0, stages.indexOf(before)).find((s) => s.name !== undefined && s.name.toLowerCase() === name.toLowerCase());
+  const baseStage = new Map<Stage, Stage | undefined>(stages.map((s) => [s, stageNamed(fromImage(s), s)]));
+  const copySource = (from: string, current: Stage, loc: SourceLocation): CopySource => {
+    if (/^\d+$/.test(from)) {
+      const i = Number(from);
+      if (i >= stages.indexOf(current)) throw new BoxerError(d.copyFromLaterStage(from, current, loc));
+      return { stage: stages[i]! };
+    }
+    const named = stageNamed(from, current);
+    if (named) return { stage: named };
+    if (stages.some((s) => s.name?.toLowerCase() === from.toLowerCase())) throw new BoxerError(d.copyFromLaterStage(from, current, loc));
+    return { image: from };
+  };
+  /** Triggers a stage runs first: its base stage's ONBUILD instructions. */
+  const triggersOf = (stage: Stage): Instruction[] => {
+    const base = baseStage.get(stage);
+    return base ? base.instructions.flatMap((i) => (i.kind === 'onbuild' && i.instruction ? [i.instruction] : [])) : [];
+  };
+  const needed = new Set<Stage>();
+  const visit = (stage: Stage): void => {
+    if (needed.has(stage)) return;
+    needed.add(stage);
+    const base = baseStage.get(stage);
+    if (base) visit(base);
+    for (const inst of [...triggersOf(stage), ...stage.instructions]) {
+      if (inst.kind === 'copy' && inst.from !== undefined) {
+        const src = copySource(inst.from, stage, inst.location);
+        if ('stage' in src) visit(src.stage);
+      }
+    }
+  };
+  visit(target);
 
   // Report every unsupported instruction of the stages we will run before running any.
-  if (errors.length === 0 && target) {
-    for (const stage of stages.slice(0, stages.indexOf(target) + 1)) errors.push(...preflight(stage));
+  for (const stage of stages) {
+    if (!needed.has(stage)) continue;
+    for (const trigger of triggersOf(stage)) errors.push(...preflight(trigger, stage.from.location));
+    for (const inst of stage.instructions) errors.push(...preflight(inst));
   }
   // NOTE: warnings found so far go out with the errors, so a failed build still shows them.
   if (errors.length > 0) throw new BoxerError([...errors, ...warnings]);
-  if (!target) throw new InternalError('expected the front end to report a Dockerfile without stages');
 
   checkContextDir(options.contextDir);
   const sourceMtime = BigInt(options.sourceDateEpoch ?? 0) * 1_000_000_000n;
@@ -115,32 +184,41 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     }
     return context.tree;
   };
-  const done = new Map<Stage, StageResult>();
-  const baseStage = (stage: Stage): Stage | undefined => {
-    const image = expandInstruction(stage.from, (name) => globalArgs.get(name), ex).image.toLowerCase();
-    return stages.slice(0, stages.indexOf(stage)).find((s) => s.name !== undefined && s.name.toLowerCase() === image);
-  };
-  let totalSteps = 0;
-  for (let s: Stage | undefined = target; s; s = baseStage(s)) totalSteps += s.instructions.length + 1;
+  const totalSteps = stages.filter((s) => needed.has(s)).reduce((n, s) => n + s.instructions.length + triggersOf(s).length + 1, 0);
   let stepNo = 0;
+  const done = new Map<Stage, StageResult>();
+  const images = new Map<string, Promise<Tree>>();
+  const imageTree = (ref: string, loc: SourceLocation): Promise<Tree> => {
+    let t = images.get(ref);
+    if (!t) images.set(ref, (t = resolveBase(ref, { location: loc }).then((b) => b.tree)));
+    return t;
+  };
 
   const runStage = async (stage: Stage): Promise<StageResult> => {
     const cached = done.get(stage);
     if (cached) return cached;
-    const from = expandInstruction(stage.from, (name) => globalArgs.get(name), ex);
-    for (const name of globalArgs.keys()) if (stage.from.image.includes(name)) usedArgs.add(name);
+    // Stages this one reads from are built first, so their steps come before its own.
+    const parent = baseStage.get(stage);
+    const parentResult = parent ? await runStage(parent) : undefined;
+    for (const inst of [...triggersOf(stage), ...stage.instructions]) {
+      if (inst.kind === 'copy' && inst.from !== undefined) {
+        const src = copySource(inst.from, stage, inst.location);
+        if ('stage' in src) await runStage(src.stage);
+      }
+    }
     emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: stage.from.original, line: stage.from.location.line });
-    const parent = baseStage(stage);
     let tree: Tree;
     let config: ImageConfig;
     let author: string | undefined;
-    if (parent) {
-      const base = await runStage(parent);
-      tree = base.tree.clone();
-      config = structuredClone(base.config);
-      author = base.author;
+    if (parentResult) {
+      tree = parentResult.tree.clone();
+      config = structuredClone(parentResult.config);
+      author = parentResult.author;
+      // NOTE: ONBUILD triggers do not carry over to the stage after the one that runs them (BuildKit init()).
+      delete config.OnBuild;
     } else {
-      const base = await resolveBase(from.image, { location: stage.from.location });
+      const image = fromImage(stage);
+      const base = await resolveBase(image, { location: stage.from.location });
       tree = base.tree;
       config = base.config;
       bases.push({ stage: stage.name ?? String(stage.index), ref: base.ref, ...(base.digest ? { digest: base.digest } : {}) });
@@ -150,8 +228,10 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
 
     const args = new Map<string, string>();
     const lookup = (name: string): string | undefined => getEnv(config.Env, name) ?? args.get(name);
+    const triggers: Instruction[] = [];
     let cmdSet = false;
-    for (const raw of stage.instructions) {
+    const triggerList = parentResult?.triggers ?? [];
+    for (const raw of [...triggerList, ...stage.instructions]) {
       emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: raw.original, line: raw.location.line });
       if (raw.kind === 'arg') {
         // ARG values expand with what is defined so far.
@@ -170,7 +250,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           for (const { key, value } of inst.pairs) config.Labels[key] = value;
           break;
         case 'workdir': {
-          const wd = inst.path.startsWith('/') ? joinPath('/', inst.path) : joinPath(config.WorkingDir || '/', inst.path);
+          const wd = inst.path.startsWith('/') ? cleanPath(inst.path) : joinPath(config.WorkingDir || '/', inst.path);
           config.WorkingDir = wd;
           if (wd !== '/') {
             const index = step();
@@ -217,25 +297,50 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           // NOTE: an ENTRYPOINT resets a CMD inherited from the base (BuildKit dispatchEntrypoint).
           if (!cmdSet) delete config.Cmd;
           break;
+        case 'onbuild':
+          // Recorded in the image config and kept typed for a stage built FROM this one.
+          (config.OnBuild ??= []).push(inst.expression);
+          if (inst.instruction) triggers.push(inst.instruction);
+          break;
         case 'copy':
         case 'add': {
           const keyword = inst.kind.toUpperCase();
           const index = step();
-          const owner = inst.chown ? resolveOwner(tree, inst.chown, loc) : { uid: 0, gid: 0 };
-          const chmod = inst.chmod !== undefined ? parseChmod(inst.chmod, loc) : undefined;
-          const src = getContext();
+          const chown = inst.chown ? resolveOwner(tree, inst.chown, loc) : undefined;
+          const chmod = inst.chmod !== undefined ? parseChmod(inst.chmod) : undefined;
+          if (inst.chmod !== undefined && !chmod) throw new BoxerError(d.badChmod(inst.chmod, loc));
+          const from = inst.kind === 'copy' && inst.from !== undefined ? copySource(inst.from, stage, loc) : undefined;
+          const heredocs = inst.heredocs ?? [];
+          // The build context's files are root-owned and stamped with SOURCE_DATE_EPOCH; a stage's or an
+          // image's keep their owner and mtime (BuildKit's copy keeps them when no --chown is given).
+          const fromContext = from === undefined && heredocs.length === 0;
+          let src: Tree;
+          let sources = inst.sources;
+          if (heredocs.length > 0) {
+            src = heredocTree(heredocs, sourceMtime);
+            sources = heredocs.map((h) => `/${h.name}`);
+          } else if (from === undefined) src = getContext();
+          else if ('stage' in from) src = done.get(from.stage)!.tree;
+          else src = await imageTree(from.image, loc);
           try {
-            copyInto(tree, src, inst.sources, inst.dest, {
+            copyInto(tree, src, sources, inst.dest, {
               workdir: config.WorkingDir || '/',
-              ...owner,
-              ...(chmod !== undefined ? { chmod } : {}),
-              mtime: sourceMtime,
+              ...(chown ? { owner: chown } : fromContext || heredocs.length > 0 ? { owner: { uid: 0, gid: 0 } } : {}),
+              ...(chmod ? { chmod } : {}),
+              ...(fromContext || heredocs.length > 0 ? { mtime: sourceMtime } : {}),
+              createdMtime: sourceMtime,
+              exclude: inst.exclude,
+              parents: inst.kind === 'copy' && inst.parents === true,
               onPath: (p) => void (provenance[p] = index),
             });
           } catch (e) {
             if (e instanceof CopyError) {
               const f = e.failure;
-              if (f.kind === 'source-not-found') throw new BoxerError(d.copySourceNotFound(keyword, f.source, loc, isIgnored(options, f.source)));
+              if (f.kind === 'source-not-found') {
+                throw new BoxerError(from !== undefined
+                  ? d.copySourceNotInStage(keyword, f.source, 'stage' in from ? (from.stage.name ?? String(from.stage.index)) : from.image, loc)
+                  : d.copySourceNotFound(keyword, f.source, loc, isIgnored(options, f.source)));
+              }
               if (f.kind === 'dest-not-dir') throw new BoxerError(d.copyDestNotDir(keyword, f.dest, loc));
               throw new BoxerError(d.badPattern(f.source, f.message, loc));
             }
@@ -245,65 +350,71 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
         }
         case 'from':
         case 'run':
-        case 'onbuild':
         case 'healthcheck':
           throw new InternalError(`expected preflight() to reject ${inst.kind.toUpperCase()} at line ${loc.line}`);
         default: {
           const never: never = inst;
-          throw new Error(`unhandled instruction ${(never as Instruction).kind}`);
+          throw new InternalError(`unhandled instruction ${(never as Instruction).kind}`);
         }
       }
     }
-    const result = { tree, config, ...(author !== undefined ? { author } : {}) };
+    const result: StageResult = { tree, config, triggers, ...(author !== undefined ? { author } : {}) };
     done.set(stage, result);
     return result;
   };
 
-  const result = await runStage(target);
+  const { triggers: _triggers, ...result } = await runStage(target);
   for (const name of Object.keys(buildArgs)) if (!usedArgs.has(name)) warnings.push(d.unusedBuildArg(name));
   for (const w of warnings) emit?.({ type: 'diagnostic', diagnostic: w });
   return { ...result, bases, steps, provenance, warnings };
 }
 
-/** Instructions and flags this version cannot execute, reported together before anything runs. */
-function preflight(stage: Stage): Diagnostic[] {
+/**
+ * What this version cannot execute in one instruction, reported before anything runs. `triggeredAt`
+ * is the FROM line that runs an ONBUILD trigger.
+ */
+function preflight(inst: Instruction, triggeredAt?: SourceLocation): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const inst of stage.instructions) {
-    const loc = inst.location;
-    switch (inst.kind) {
-      case 'run':
-        out.push(d.unsupportedInstruction('RUN', loc, 'build the program to wasm32-wasi outside boxer and COPY it in; RUN inside the box is on the roadmap'));
-        break;
-      case 'onbuild':
-        out.push(d.unsupportedInstruction('ONBUILD', loc, 'remove ONBUILD; triggers are on the roadmap'));
-        break;
-      case 'healthcheck':
-        out.push(d.unsupportedInstruction('HEALTHCHECK', loc, 'remove HEALTHCHECK; boxes have no health checks yet'));
-        break;
-      case 'copy':
-      case 'add': {
-        const kw = inst.kind.toUpperCase();
-        if (inst.kind === 'copy' && inst.from !== undefined) out.push(d.unsupportedFlag(kw, '--from', loc, 'copy from the build context for now; COPY --from is on the roadmap'));
-        if (inst.kind === 'copy' && inst.parents) out.push(d.unsupportedFlag(kw, '--parents', loc, 'spell out the destination directories'));
-        if (inst.exclude.length > 0) out.push(d.unsupportedFlag(kw, '--exclude', loc, 'exclude the files in .dockerignore instead'));
-        if (inst.heredocs && inst.heredocs.length > 0) out.push(d.unsupportedFlag(kw, '<<heredoc', loc, 'put the content in a file in the build context and COPY it'));
-        if (inst.kind === 'add') {
-          if (inst.checksum !== undefined) out.push(d.unsupportedFlag(kw, '--checksum', loc, 'ADD of URLs is not supported yet, so --checksum has nothing to check'));
-          if (inst.unpack !== undefined) out.push(d.unsupportedFlag(kw, '--unpack', loc, 'ADD of archives is not supported yet'));
-          if (inst.keepGitDir !== undefined) out.push(d.unsupportedFlag(kw, '--keep-git-dir', loc, 'ADD of git repositories is not supported yet'));
-          for (const s of inst.sources) {
-            if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) {
-              out.push(d.unsupportedInstruction(`ADD of a URL (${s})`, loc, 'download the file first and COPY it from the build context'));
-            }
+  const loc = inst.location;
+  const note = triggeredAt ? [{ message: 'run as an ONBUILD trigger by this FROM', location: triggeredAt }] : undefined;
+  const push = (x: Diagnostic): void => void out.push(note ? { ...x, notes: note } : x);
+  switch (inst.kind) {
+    case 'run':
+      push(d.unsupportedInstruction('RUN', loc, 'build the program to wasm32-wasi outside boxer and COPY it in; RUN inside the box is on the roadmap'));
+      break;
+    case 'healthcheck':
+      push(d.unsupportedInstruction('HEALTHCHECK', loc, 'remove HEALTHCHECK; boxes have no health checks yet'));
+      break;
+    case 'copy':
+    case 'add': {
+      const kw = inst.kind.toUpperCase();
+      if (inst.heredocs && inst.heredocs.length > 0 && inst.sources.length > 0) {
+        push(d.unsupportedFlag(kw, 'with both heredoc and file sources', loc, 'split it into one COPY for the files and one for the heredocs'));
+      }
+      if (inst.kind === 'add') {
+        if (inst.checksum !== undefined) push(d.unsupportedFlag(kw, '--checksum', loc, 'ADD of URLs is not supported yet, so --checksum has nothing to check'));
+        if (inst.unpack !== undefined) push(d.unsupportedFlag(kw, '--unpack', loc, 'ADD of archives is not supported yet'));
+        if (inst.keepGitDir !== undefined) push(d.unsupportedFlag(kw, '--keep-git-dir', loc, 'ADD of git repositories is not supported yet'));
+        for (const s of inst.sources) {
+          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) {
+            push(d.unsupportedInstruction(`ADD of a URL (${s})`, loc, 'download the file first and COPY it from the build context'));
           }
         }
-        break;
       }
-      default:
-        break;
+      break;
     }
+    default:
+      break;
   }
   return out;
+}
+
+/** A source tree holding COPY's heredoc files, each named after its delimiter (BuildKit's inline files). */
+function heredocTree(heredocs: NonNullable<CopyInstruction['heredocs']>, mtime: bigint): Tree {
+  const t = new Tree();
+  const enc = new TextEncoder();
+  for (const h of heredocs) t.writeFile(`/${h.name}`, enc.encode(h.content), { mode: 0o644, mtime });
+  return t;
 }
 
 /** `EXPOSE` value → ExposedPorts keys (`80` → `80/tcp`, ranges expanded, like nat.ParsePortSpecs). */
@@ -319,12 +430,6 @@ function exposeKeys(spec: string, loc: SourceLocation): string[] {
   return keys;
 }
 
-function parseChmod(value: string, loc: SourceLocation): number {
-  if (!/^[0-7]{3,4}$/.test(value)) throw new BoxerError(d.badChmod(value, loc));
-  return parseInt(value, 8);
-}
-
-
 function asConflict(keyword: string, path: string, e: unknown, loc: SourceLocation): Diagnostic {
   if (e instanceof VfsError) return d.copyConflict(keyword, e.path || path, e.code, loc);
   if (e instanceof BoxerError) return e.diagnostic;
@@ -337,5 +442,3 @@ function isIgnored(options: BuildImageOptions, source: string): boolean {
   const patterns = options.ignorePatterns ?? [];
   return rel !== '' && patterns.length > 0 && ignore().add([...patterns]).ignores(rel);
 }
-
-

@@ -207,6 +207,20 @@ describe('ARG and --build-arg', () => {
     expect(r.config.Labels).toEqual({ before: 'x', after: 'global' });
   });
 
+  it('predefines the platform ARGs in the global scope (wasi/wasm as the target)', async () => {
+    // Reference ("Automatic platform ARGs in the global scope"): usable in FROM, and inside a stage
+    // only after "ARG TARGETOS" without a value.
+    const r = await build('FROM scratch\nLABEL before=x$TARGETOS\nARG TARGETOS\nARG TARGETARCH\nARG TARGETPLATFORM\nARG BUILDPLATFORM\nLABEL os=$TARGETOS arch=$TARGETARCH platform=$TARGETPLATFORM build=$BUILDPLATFORM\n');
+    expect(r.config.Labels).toMatchObject({ before: 'x', os: 'wasi', arch: 'wasm', platform: 'wasi/wasm' });
+    expect(r.config.Labels!.build).toMatch(/^linux\/(amd64|arm64)/);
+  });
+
+  it('accepts the predefined proxy ARGs as build args without a warning', async () => {
+    // Reference ("Predefined ARGs"): HTTP_PROXY and friends need no ARG instruction.
+    const r = await build('FROM scratch\n', {}, { buildArgs: { HTTP_PROXY: 'http://127.0.0.1:3128', no_proxy: 'localhost' } });
+    expect(r.warnings).toEqual([]);
+  });
+
   it('expands FROM with global ARGs and warns about unused build args', async () => {
     const r = await build('ARG BASE=scratch\nFROM ${BASE}\n', {}, { buildArgs: { UNUSED: '1' } });
     expect(r.bases).toEqual([{ stage: '0', ref: 'scratch' }]);
@@ -244,16 +258,25 @@ describe('stages and unsupported input', () => {
   });
 
   it('reports every unsupported instruction of the file at once, each at its line', async () => {
-    const df = 'FROM scratch\nRUN make\nCOPY --from=x /a /a\nHEALTHCHECK CMD true\nADD https://example.com/x /x\n';
-    expect(await fails(df)).toEqual([
+    const df = 'FROM scratch\nRUN make\nCOPY <<EOF a.txt /d/\nx\nEOF\nHEALTHCHECK CMD true\nADD https://example.com/x /x\n';
+    expect(await fails(df, { 'a.txt': 'a' })).toEqual([
       { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 2 },
       { code: 'BUILD_UNSUPPORTED_FLAG', line: 3 },
-      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 4 },
-      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 5 },
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 6 },
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 7 },
     ]);
   });
 
-  it('refuses registry bases with a diagnostic at the FROM line', async () => {
+  it('refuses registry bases with a diagnostic at the FROM or COPY --from line', async () => {
     expect(await fails('FROM alpine:3.20\n')).toEqual([{ code: 'IMAGE_BASE_UNSUPPORTED', line: 1 }]);
+    expect(await fails('FROM scratch\nCOPY --from=alpine:3.20 /etc/hosts /hosts\n')).toEqual([{ code: 'IMAGE_BASE_UNSUPPORTED', line: 2 }]);
+  });
+
+  it('writes COPY heredocs as files named after their delimiter, expanded unless quoted', async () => {
+    // Reference (COPY heredocs): "COPY <<EOF /dest" creates the file from the inline document.
+    const r = await build('FROM scratch\nENV WHO=box\nCOPY <<greeting.txt <<"raw.txt" /etc/\nhello $WHO\ngreeting.txt\nkeep $WHO\nraw.txt\n');
+    expect(text(r.tree, '/etc/greeting.txt')).toBe('hello box\n');
+    expect(text(r.tree, '/etc/raw.txt')).toBe('keep $WHO\n');
+    expect(r.tree.get('/etc/greeting.txt').mode).toBe(0o644);
   });
 });

@@ -1,0 +1,114 @@
+// Multi-stage builds (issue 4): COPY --from by name and index, --target building only what it needs,
+// FROM <stage>, ONBUILD triggers, COPY --parents/--exclude/symbolic --chmod. Fixtures live in
+// fixtures/multistage/<case>/{Dockerfile,context/}; expectations cite the Dockerfile reference.
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BoxerError } from '@boxer/diagnostics';
+import type { BoxerEvent } from '@boxer/events';
+import { buildImage } from '@boxer/build';
+import { fileContent, type Tree } from '@boxer/vfs';
+
+const FIX = new URL('../../../fixtures/multistage/', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'boxer-ms-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function buildCase(name: string, extra: { target?: string; prepare?: (ctx: string) => void; dockerfile?: string } = {}) {
+  const ctx = join(tmp, `${name}-${Math.random().toString(36).slice(2)}`);
+  cpSync(join(FIX, name, 'context'), ctx, { recursive: true });
+  extra.prepare?.(ctx);
+  const events: BoxerEvent[] = [];
+  const result = await buildImage({
+    dockerfile: { text: extra.dockerfile ?? readFileSync(join(FIX, name, 'Dockerfile'), 'utf8'), file: 'Dockerfile' },
+    contextDir: ctx,
+    ...(extra.target ? { target: extra.target } : {}),
+    emit: (e) => events.push(e),
+  });
+  const lines = events.flatMap((e) => (e.type === 'step' && e.line !== undefined ? [e.line] : []));
+  return { ...result, lines };
+}
+const paths = (t: Tree) => [...t.walk()].map(([p]) => p);
+const text = (t: Tree, p: string) => {
+  const n = t.get(p);
+  if (n.kind !== 'file') throw new Error(`${p} is a ${n.kind}`);
+  return new TextDecoder().decode(fileContent(n));
+};
+
+describe('COPY --from', () => {
+  it('copies a directory out of a named stage into a fresh scratch stage', async () => {
+    const r = await buildCase('basic');
+    expect(paths(r.tree)).toEqual(['/', '/app', '/app/app.txt', '/app/conf', '/app/conf/app.conf']);
+    expect(text(r.tree, '/app/conf/app.conf')).toBe('k=v\n');
+    // The final stage's config is its own, not the build stage's.
+    expect(r.config.WorkingDir).toBe('');
+  });
+
+  it('copies from a stage by index, and --target builds only the stages it needs', async () => {
+    // Reference: "you can use --from=<index> where index is the stage number, starting at 0"; BuildKit
+    // builds only the stages the target depends on, so the RUN of stage "unused" is never reached.
+    const r = await buildCase('index-and-target', { target: 'final' });
+    expect(paths(r.tree)).toEqual(['/', '/from-index.txt']);
+    expect(text(r.tree, '/from-index.txt')).toBe('one\n');
+    expect(r.lines).not.toContain(6);
+    expect(r.lines).not.toContain(7);
+    expect(r.config.Labels).toEqual({ stage: 'final' });
+  });
+
+  it('fails at the RUN line when the target does need that stage', async () => {
+    const df = readFileSync(join(FIX, 'index-and-target', 'Dockerfile'), 'utf8') + 'FROM scratch AS needs-unused\nCOPY --from=unused /x /x\n';
+    const err = await buildCase('index-and-target', { dockerfile: df }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BoxerError);
+    expect((err as BoxerError).diagnostics.map((x) => [x.code, x.location?.line])).toEqual([['BUILD_UNSUPPORTED_INSTRUCTION', 7]]);
+  });
+
+  it('builds FROM an earlier stage, inheriting its files and config', async () => {
+    const r = await buildCase('index-and-target', { target: 'debug' });
+    expect(paths(r.tree)).toEqual(['/', '/from-index.txt', '/two.txt']);
+    expect(r.config.Labels).toEqual({ stage: 'final' });
+  });
+
+  it('refuses a stage defined after the current one', async () => {
+    const err2 = await buildCase('basic', { dockerfile: 'FROM scratch AS first\nCOPY --from=later /a /a\nFROM scratch AS later\n', target: 'first' }).catch((e: unknown) => e);
+    expect((err2 as BoxerError).diagnostic.code).toBe('BUILD_COPY_FROM_LATER_STAGE');
+    const err3 = await buildCase('basic', { dockerfile: 'FROM scratch AS first\nCOPY --from=1 /a /a\nFROM scratch\n', target: 'first' }).catch((e: unknown) => e);
+    expect((err3 as BoxerError).diagnostic.code).toBe('BUILD_COPY_FROM_LATER_STAGE');
+  });
+
+  it('names the stage when a source is missing there', async () => {
+    const err = await buildCase('basic', { dockerfile: 'FROM scratch AS a\nFROM scratch\nCOPY --from=a /nope /x\n' }).catch((e: unknown) => e);
+    expect((err as BoxerError).diagnostic).toMatchObject({ code: 'BUILD_COPY_SOURCE_NOT_IN_STAGE', location: { line: 3 } });
+  });
+});
+
+describe('ONBUILD', () => {
+  it('runs triggers first in a stage built FROM the declaring stage, and not in the next one', async () => {
+    // Reference (ONBUILD): triggers run "immediately after the FROM instruction" of the downstream
+    // build and "are not inherited by grand-children builds".
+    const child = await buildCase('onbuild', { target: 'child' });
+    expect(paths(child.tree)).toEqual(['/', '/child.txt', '/triggered.txt']);
+    expect(child.config.Labels).toEqual({ base: 'yes', triggered: 'yes' });
+    expect(child.config.OnBuild).toBeUndefined();
+    const base = await buildCase('onbuild', { target: 'base' });
+    expect(base.config.OnBuild).toEqual(['COPY marker.txt /triggered.txt', 'LABEL triggered=yes']);
+    expect(paths(base.tree)).toEqual(['/']);
+    const grand = await buildCase('onbuild', { target: 'grandchild' });
+    expect(grand.config.Labels).toEqual({ base: 'yes', triggered: 'yes', grandchild: 'yes' });
+  });
+});
+
+describe('COPY flags', () => {
+  it('--parents keeps source directories, after a /./ pivot; --exclude drops matches; symbolic --chmod', async () => {
+    const r = await buildCase('parents-exclude', { prepare: (ctx) => chmodSync(join(ctx, 'docs/guide.txt'), 0o666) });
+    const p = paths(r.tree);
+    // Reference (COPY --parents): "COPY --parents ./x/a.txt ./y/a.txt /parents/" gives /parents/x/a.txt, /parents/y/a.txt.
+    expect(p).toContain('/p/x/a.txt');
+    expect(p).toContain('/p/y/b.txt');
+    // Reference: the part after "/./" is kept: "./x/./y/*.txt /parents/" gives /parents/y/a.txt.
+    expect(p).toContain('/pivot/deep/c.txt');
+    expect(p).not.toContain('/pivot/src/deep/c.txt');
+    expect(p.filter((x) => x.startsWith('/docs/'))).toEqual(['/docs/guide.txt']);
+    // chmod(1): 0666 with u+x,go-w is 0744.
+    expect(r.tree.get('/guide.txt').mode).toBe(0o744);
+  });
+});
