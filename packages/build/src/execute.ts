@@ -11,7 +11,9 @@ import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
 import { checkContextDir, loadContext, type LoadedContext } from './context.js';
-import { cleanPath, CopyError, copyInto, joinPath } from './copy.js';
+import { cleanPath, CopyError, copyInto, joinPath, matchSource } from './copy.js';
+import { findArchives } from './archive.js';
+import { extractTar } from '@boxer/layers';
 import * as d from './diagnostics.js';
 import { ignore } from './ignore.js';
 import { parseChmod } from './mode.js';
@@ -322,6 +324,28 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           } else if (from === undefined) src = getContext();
           else if ('stage' in from) src = done.get(from.stage)!.tree;
           else src = await imageTree(from.image, loc);
+          // ADD unpacks local tar archives (identity, gzip, bzip2, xz, decided by content) into the
+          // destination directory; other sources copy like COPY (Docker reference, ADD).
+          if (inst.kind === 'add' && fromContext) {
+            const archives = await findArchives(src, sources);
+            if (archives.size > 0) {
+              const destDir = inst.dest.startsWith('/') ? cleanPath(inst.dest) : joinPath(config.WorkingDir || '/', inst.dest);
+              for (const [path, bytes] of archives) {
+                const unpacked = new Tree();
+                const r = await extractTar(unpacked, bytes, { name: path.slice(1) }).catch((e: unknown) => {
+                  throw e instanceof BoxerError ? new BoxerError(e.diagnostics.map((x) => ({ location: loc, ...x }))) : e;
+                });
+                warnings.push(...r.warnings.map((w) => ({ ...w, location: loc })));
+                tree.mkdirp(destDir, { mode: 0o755, mtime: sourceMtime, ...(chown ?? {}) });
+                copyInto(tree, unpacked, ['/'], `${destDir}/`, {
+                  workdir: '/', ...(chown ? { owner: chown } : {}), ...(chmod ? { chmod } : {}), createdMtime: sourceMtime,
+                  onPath: (p) => void (provenance[p] = index),
+                });
+              }
+              sources = sources.filter((s) => !matchSource(src, s).every((m) => archives.has(m.path)));
+              if (sources.length === 0) break;
+            }
+          }
           try {
             copyInto(tree, src, sources, inst.dest, {
               workdir: config.WorkingDir || '/',

@@ -228,6 +228,32 @@ describe('ARG and --build-arg', () => {
   });
 });
 
+describe('ADD of local archives', () => {
+  it('unpacks tar, tar.gz, tar.bz2 and tar.xz (by content, not name) and copies other files as they are', async () => {
+    // Reference (ADD): "If <src> is a local tar archive in a recognized compression format (identity,
+    // gzip, bzip2 or xz) then it is unpacked as a directory"; "Resources from remote URLs are not decompressed".
+    const { execFileSync } = await import('node:child_process');
+    const dir = ctx({ 'payload/app/run.sh': '#!/bin/sh\n', 'payload/app/data.txt': 'data\n', 'plain.gz': '' });
+    execFileSync('sh', ['-c', `cd ${dir} && printf 'not a tar' | gzip > plain.gz && tar -cf a.tar -C payload app && tar -czf b.tgz -C payload app && tar -cjf c.bin -C payload app && tar -cJf d.tar.xz -C payload app`]);
+    const r = await buildImage({ dockerfile: { text: 'FROM scratch\nADD a.tar /t/\nADD b.tgz /g\nADD c.bin d.tar.xz /multi/\nADD plain.gz /plain.gz\n', file: 'Dockerfile' }, contextDir: dir });
+    for (const root of ['/t', '/g', '/multi']) {
+      expect(text(r.tree, `${root}/app/data.txt`)).toBe('data\n');
+      expect(r.tree.get(`${root}/app/run.sh`).kind).toBe('file');
+    }
+    // A gzip file that is not a tar is copied, still compressed.
+    const gz = r.tree.get('/plain.gz');
+    expect(gz.kind === 'file' && [...fileContent(gz).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect(r.tree.tryGet('/multi/c.bin')).toBeUndefined();
+  });
+
+  it('refuses a hostile archive at the ADD line', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = ctx({});
+    execFileSync('python3', ['-c', `import tarfile,io\nt=tarfile.open('${dir}/evil.tar','w')\nti=tarfile.TarInfo('../../etc/x');ti.size=1\nt.addfile(ti,io.BytesIO(b'x'))\nt.close()`]);
+    await expect(buildImage({ dockerfile: { text: 'FROM scratch\nADD evil.tar /x/\n', file: 'Dockerfile' }, contextDir: dir })).rejects.toMatchObject({ diagnostic: { code: 'LAYERS_PATH_ESCAPE', location: { line: 2 } } });
+  });
+});
+
 describe('the build context', () => {
   it('leaves out FIFOs with a warning', async () => {
     const dir = ctx({ 'a.txt': 'a' });
