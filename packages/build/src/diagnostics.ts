@@ -172,3 +172,32 @@ export function copySourceNotInStage(instruction: string, source: string, stage:
     url: docsUrl(BUILD_COPY_SOURCE_NOT_IN_STAGE),
   };
 }
+
+export const BUILD_NET_DENIED = 'BUILD_NET_DENIED';
+export function netDenied(url: URL, location: SourceLocation): Diagnostic {
+  const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+  return {
+    code: BUILD_NET_DENIED, severity: 'error', location,
+    message: `ADD needs the network to fetch ${url.href}, and this build has no network grant for ${host}`,
+    hint: `builds are offline unless granted: rerun with --allow-net=${host} (or download the file into the context and COPY it)`,
+    url: docsUrl(BUILD_NET_DENIED),
+  };
+}
+
+export const BUILD_FETCH_FAILED = 'BUILD_FETCH_FAILED';
+export function fetchFailed(source: string, why: string, location: SourceLocation): Diagnostic {
+  return { code: BUILD_FETCH_FAILED, severity: 'error', location, message: `ADD could not download ${source}: ${why}`, hint: 'check the URL with curl -I; a server that is down or a path that moved fails the build', url: docsUrl(BUILD_FETCH_FAILED) };
+}
+
+export const BUILD_BAD_URL = 'BUILD_BAD_URL';
+export function badUrl(source: string, location: SourceLocation): Diagnostic {
+  return { code: BUILD_BAD_URL, severity: 'error', location, message: `ADD source ${JSON.stringify(source)} is not an http:// or https:// URL`, hint: 'ADD downloads http(s) URLs; for other schemes download the file first and COPY it', url: docsUrl(BUILD_BAD_URL) };
+}
+
+export const BUILD_CHECKSUM_MISMATCH = 'BUILD_CHECKSUM_MISMATCH';
+export function checksumMismatch(source: string, want: string, got: string, location: SourceLocation): Diagnostic {
+  return { code: BUILD_CHECKSUM_MISMATCH, severity: 'error', location, message: `ADD ${source}: the download has digest ${got}, not the --checksum ${want}`, hint: 'the file changed or was tampered with; verify the source before updating --checksum', url: docsUrl(BUILD_CHECKSUM_MISMATCH) };
+}
+export function badChecksum(value: string, location: SourceLocation): Diagnostic {
+  return { code: BUILD_CHECKSUM_MISMATCH, severity: 'error', location, message: `--checksum=${value} is not a sha256 digest`, hint: 'write --checksum=sha256:<64 hex digits>', url: docsUrl(BUILD_CHECKSUM_MISMATCH) };
+}

@@ -13,6 +13,7 @@ import type { BuildStep } from '@boxer/bundle';
 import { checkContextDir, loadContext, type LoadedContext } from './context.js';
 import { cleanPath, CopyError, copyInto, joinPath, matchSource } from './copy.js';
 import { findArchives } from './archive.js';
+import { download, isGitSource, isUrl, type NetAllow } from './remote.js';
 import { extractTar } from '@boxer/layers';
 import * as d from './diagnostics.js';
 import { ignore } from './ignore.js';
@@ -41,6 +42,8 @@ export interface BuildImageOptions {
   target?: string;
   /** Seconds since the epoch for every file the build creates (SOURCE_DATE_EPOCH). @default 0 */
   sourceDateEpoch?: number;
+  /** Hosts `ADD <url>` may download from (`--allow-net`): true for any, or `host[:port]` entries. @default none */
+  allowNet?: NetAllow;
   emit?: Emit;
 }
 
@@ -324,6 +327,23 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           } else if (from === undefined) src = getContext();
           else if ('stage' in from) src = done.get(from.stage)!.tree;
           else src = await imageTree(from.image, loc);
+          // ADD <url> downloads (only with --allow-net for that host) and never unpacks.
+          if (inst.kind === 'add' && sources.some(isUrl)) {
+            const urls = sources.filter(isUrl);
+            const destIsDir = inst.dest.endsWith('/') || sources.length > 1;
+            if (sources.length > 1 && !destIsDir) throw new BoxerError(d.copyDestNotDir(keyword, inst.dest, loc));
+            for (const u of urls) {
+              const got = await download(u, { allow: options.allowNet, ...(inst.checksum !== undefined ? { checksum: inst.checksum } : {}), location: loc });
+              const fetched = new Tree();
+              fetched.writeFile(`/${got.name}`, got.bytes, { mode: chmod ? chmod(0o600, false) : 0o600, mtime: got.mtime ?? sourceMtime });
+              copyInto(tree, fetched, [`/${got.name}`], inst.dest, {
+                workdir: config.WorkingDir || '/', owner: chown ?? { uid: 0, gid: 0 }, createdMtime: sourceMtime,
+                onPath: (p) => void (provenance[p] = index),
+              });
+            }
+            sources = sources.filter((x) => !isUrl(x));
+            if (sources.length === 0) break;
+          }
           // ADD unpacks local tar archives (identity, gzip, bzip2, xz, decided by content) into the
           // destination directory; other sources copy like COPY (Docker reference, ADD).
           if (inst.kind === 'add' && fromContext) {
@@ -416,13 +436,14 @@ function preflight(inst: Instruction, triggeredAt?: SourceLocation): Diagnostic[
         push(d.unsupportedFlag(kw, 'with both heredoc and file sources', loc, 'split it into one COPY for the files and one for the heredocs'));
       }
       if (inst.kind === 'add') {
-        if (inst.checksum !== undefined) push(d.unsupportedFlag(kw, '--checksum', loc, 'ADD of URLs is not supported yet, so --checksum has nothing to check'));
-        if (inst.unpack !== undefined) push(d.unsupportedFlag(kw, '--unpack', loc, 'ADD of archives is not supported yet'));
+        if (inst.checksum !== undefined && !inst.sources.every((x) => /^https?:\/\//.test(x))) {
+          push(d.unsupportedFlag(kw, '--checksum', loc, '--checksum applies to http(s) sources only; local files are checked by the build context'));
+        }
+        if (inst.unpack !== undefined) push(d.unsupportedFlag(kw, '--unpack', loc, 'remote archives are not unpacked by this version; download and ADD the local archive instead'));
         if (inst.keepGitDir !== undefined) push(d.unsupportedFlag(kw, '--keep-git-dir', loc, 'ADD of git repositories is not supported yet'));
         for (const s of inst.sources) {
-          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) {
-            push(d.unsupportedInstruction(`ADD of a URL (${s})`, loc, 'download the file first and COPY it from the build context'));
-          }
+          if (isGitSource(s)) push(d.unsupportedInstruction(`ADD of a git repository (${s})`, loc, 'clone it into the build context and COPY what the image needs'));
+          else if (isUrl(s) && !/^https?:\/\//i.test(s)) push(d.unsupportedInstruction(`ADD of a ${s.split(':')[0]} URL`, loc, 'ADD downloads http(s) URLs only; fetch the file first and COPY it'));
         }
       }
       break;

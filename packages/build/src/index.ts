@@ -1,4 +1,6 @@
-export { buildImage, DEFAULT_PATH } from './execute.js';
+export { buildImage, DEFAULT_PATH, TARGET_PLATFORM, predefinedArgs } from './execute.js';
+export { netAllows, isGitSource } from './remote.js';
+export type { NetAllow } from './remote.js';
 export type { BuildImageOptions, BuildImageResult } from './execute.js';
 export { loadContext, readIgnoreFile, parseIgnoreFile } from './context.js';
 export type { LoadContextOptions, LoadedContext } from './context.js';

@@ -254,6 +254,60 @@ describe('ADD of local archives', () => {
   });
 });
 
+describe('ADD of URLs', () => {
+  it('downloads only with --allow-net for that host, verifies --checksum, never unpacks', async () => {
+    const { createServer } = await import('node:http');
+    const { execFileSync } = await import('node:child_process');
+    const { createHash } = await import('node:crypto');
+    const tgz = execFileSync('sh', ['-c', 'd=$(mktemp -d) && echo x > $d/f && tar -czf - -C $d f && rm -r $d']);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/files/app.tar.gz') {
+        res.writeHead(200, { 'last-modified': 'Tue, 14 Nov 2023 22:13:20 GMT' });
+        res.end(tgz);
+      } else if (req.url === '/moved') {
+        res.writeHead(302, { location: 'http://elsewhere.invalid/x' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const sha = `sha256:${createHash('sha256').update(tgz).digest('hex')}`;
+      const r = await build(`FROM scratch\nADD --checksum=${sha} ${base}/files/app.tar.gz /dl/\nADD ${base}/files/app.tar.gz /named.tgz\n`, {}, { allowNet: [`127.0.0.1:${port}`] });
+      // Reference (ADD): a URL's file keeps its name under a directory destination, gets mode 0600 and
+      // the Last-Modified time, and "Resources from remote URLs are not decompressed".
+      const f = r.tree.get('/dl/app.tar.gz');
+      expect(f.mode).toBe(0o600);
+      expect(f.mtime).toBe(1_700_000_000n * 1_000_000_000n);
+      expect(f.kind === 'file' && Buffer.compare(Buffer.from(fileContent(f)), tgz)).toBe(0);
+      expect(r.tree.get('/named.tgz').kind).toBe('file');
+      const before = requests.length;
+      // No grant, a grant for another port, a wrong checksum, a 404, a redirect: each refused at line 2.
+      expect(await fails(`FROM scratch\nADD ${base}/files/app.tar.gz /x\n`)).toEqual([{ code: 'BUILD_NET_DENIED', line: 2 }]);
+      expect(await fails(`FROM scratch\nADD ${base}/files/app.tar.gz /x\n`, {}, { allowNet: ['127.0.0.1:1'] })).toEqual([{ code: 'BUILD_NET_DENIED', line: 2 }]);
+      expect(requests.length).toBe(before);
+      expect(await fails(`FROM scratch\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/app.tar.gz /x\n`, {}, { allowNet: true })).toEqual([{ code: 'BUILD_CHECKSUM_MISMATCH', line: 2 }]);
+      expect(await fails(`FROM scratch\nADD ${base}/nope /x\n`, {}, { allowNet: true })).toEqual([{ code: 'BUILD_FETCH_FAILED', line: 2 }]);
+      expect(await fails(`FROM scratch\nADD ${base}/moved /x\n`, {}, { allowNet: true })).toEqual([{ code: 'BUILD_FETCH_FAILED', line: 2 }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses git sources with a diagnostic naming the line', async () => {
+    expect(await fails('FROM scratch\nADD https://github.com/moby/buildkit.git#v0.10.1 /src\nADD git@github.com:moby/buildkit.git /src2\n')).toEqual([
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 2 },
+      { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 3 },
+    ]);
+  });
+});
+
 describe('the build context', () => {
   it('leaves out FIFOs with a warning', async () => {
     const dir = ctx({ 'a.txt': 'a' });
@@ -284,7 +338,7 @@ describe('stages and unsupported input', () => {
   });
 
   it('reports every unsupported instruction of the file at once, each at its line', async () => {
-    const df = 'FROM scratch\nRUN make\nCOPY <<EOF a.txt /d/\nx\nEOF\nHEALTHCHECK CMD true\nADD https://example.com/x /x\n';
+    const df = 'FROM scratch\nRUN make\nCOPY <<EOF a.txt /d/\nx\nEOF\nHEALTHCHECK CMD true\nADD ftp://example.com/x /x\n';
     expect(await fails(df, { 'a.txt': 'a' })).toEqual([
       { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 2 },
       { code: 'BUILD_UNSUPPORTED_FLAG', line: 3 },

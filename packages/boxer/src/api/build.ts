@@ -23,6 +23,8 @@ export interface BuildOptions {
   target?: string;
   /** Where to write: a path or a `type=…,dest=…` spec (DESIGN §0.1). Nothing is written when absent. */
   output?: string;
+  /** Hosts `ADD <url>` may reach: true for any, or `host[:port]` entries. @default none (offline) */
+  allowNet?: boolean | string[];
   /** Timestamp for created files, seconds. @default process.env.SOURCE_DATE_EPOCH ?? 0 */
   sourceDateEpoch?: number;
   emit?: Emit;
@@ -58,6 +60,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
     ...(options.target !== undefined ? { target: options.target } : {}),
     sourceDateEpoch: options.sourceDateEpoch ?? sourceDateEpochFromEnv(),
+    ...(options.allowNet !== undefined ? { allowNet: options.allowNet } : {}),
     ...(emit ? { emit } : {}),
   });
   emit?.({ type: 'stage', stage: 'build', status: 'end' });

@@ -50,8 +50,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('-o, --output <dest>', 'write the box: a path, or type=box,dest=PATH')
     .option('--build-arg <KEY=VALUE>', 'set a build-time variable (repeatable)', collect, [] as string[])
     .option('--target <stage>', 'build this stage (default: the last)')
+    .option('--allow-net [hosts]', 'let ADD download from these host[:port] entries (comma-separated), or from any host')
     .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'json', 'quiet']).default('auto'))
-    .action(async (context: string, opts: { file?: string; output?: string; buildArg: string[]; target?: string; progress: string }) => {
+    .action(async (context: string, opts: { file?: string; output?: string; buildArg: string[]; target?: string; allowNet?: boolean | string; progress: string }) => {
       const buildArgs = parseKeyValues(opts.buildArg, '--build-arg');
       const emit = opts.progress === 'quiet' ? undefined : opts.progress === 'json' ? jsonReporter(io) : plainReporter(io, printDiagnostic);
       const result = await build({
@@ -60,6 +61,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.output !== undefined ? { output: opts.output } : {}),
         buildArgs,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(typeof opts.allowNet === 'string' ? { allowNet: opts.allowNet.split(',').map((h) => h.trim()).filter(Boolean) } : opts.allowNet === true ? { allowNet: true } : {}),
         ...(emit ? { emit } : {}),
       });
       if (opts.progress === 'quiet') for (const w of result.warnings) printDiagnostic(w);
