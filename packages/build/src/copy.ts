@@ -139,14 +139,20 @@ function copyChildren(
     if (excluded?.ignores(child.kind === 'dir' ? `${childRel}/` : childRel) || excluded?.ignores(childRel)) continue;
     const path = joinPath(intoPath, name);
     if (child.kind === 'dir') {
-      const r = dst.resolve(name, { cwd: into, follow: true });
+      // NOTE: entries below the destination are never followed: a symlink (or file) where a directory
+      // is copied is a conflict, as in BuildKit's fsutil copy ("cannot copy to non-directory"), so a
+      // COPY cannot write through a link planted by an earlier step.
+      const existing = into.entries.get(name);
       let dir: DirNode;
-      if (r.node?.kind === 'dir') {
-        dir = r.node;
-      } else {
-        if (r.node) dst.unlinkEntry(r.parent, r.name);
+      if (existing === undefined) {
         dir = dst.makeDir(metaFor(child, options));
-        dst.link(r.parent, r.name, dir);
+        dst.link(into, name, dir);
+      } else if (existing.kind === 'dir') {
+        dir = existing;
+        // An existing directory takes the copied one's metadata (fsutil overwriteTargetMetadata).
+        Object.assign(dir, metaFor(child, options));
+      } else {
+        throw new VfsError('ENOTDIR', path);
       }
       options.onPath?.(path);
       copyChildren(dst, child, dir, path, src, options, excluded, childRel);

@@ -26,6 +26,17 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** The platform boxes target: WASI on Wasm. */
 export const TARGET_PLATFORM = { os: 'wasi', arch: 'wasm', variant: '' } as const;
 
+/** Unpacking limits for ADD archives: the whole tree stays in memory, so less than a layer's. */
+const ADD_LIMITS = { maxBytes: 2 * 1024 ** 3 } as const;
+
+/**
+ * Sets `obj[key]` as an own property even for keys like `__proto__` (plain assignment would change
+ * the prototype and drop the entry).
+ */
+function setKey<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Build args BuildKit accepts without an ARG declaration (proxy settings, for RUN). */
 const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
@@ -125,7 +136,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const globalArgs = predefinedArgs();
   for (const arg of staged.globalArgs) declareArgs(expandInstruction(arg, (name) => globalArgs.get(name), ex), globalArgs);
   const fromImage = (stage: Stage): string => {
-    for (const name of globalArgs.keys()) if (stage.from.image.includes(name)) usedArgs.add(name);
+    for (const name of globalArgs.keys()) if (new RegExp(`\\$(\\{)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(stage.from.image)) usedArgs.add(name);
     return expandInstruction(stage.from, (name) => globalArgs.get(name), ex).image;
   };
 
@@ -252,7 +263,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           break;
         case 'label':
           config.Labels ??= {};
-          for (const { key, value } of inst.pairs) config.Labels[key] = value;
+          for (const { key, value } of inst.pairs) setKey(config.Labels, key, value);
           break;
         case 'workdir': {
           const wd = inst.path.startsWith('/') ? cleanPath(inst.path) : joinPath(config.WorkingDir || '/', inst.path);
@@ -260,13 +271,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           if (wd !== '/') {
             const index = step();
             const owner = config.User ? resolveOwner(tree, config.User, loc, 'USER') : { uid: 0, gid: 0 };
-            const before = tree.tryGet(wd);
             try {
+              const before = tree.tryGet(wd);
               tree.mkdirp(wd, { mode: 0o755, mtime: sourceMtime, ...owner });
+              if (!before) provenance[wd] = index;
             } catch (e) {
               throw new BoxerError(asConflict('WORKDIR', wd, e, loc));
             }
-            if (!before) provenance[wd] = index;
           }
           break;
         }
@@ -275,13 +286,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
           break;
         case 'expose':
           config.ExposedPorts ??= {};
-          for (const p of inst.ports) for (const key of exposeKeys(p, loc)) config.ExposedPorts[key] = {};
+          for (const p of inst.ports) for (const key of exposeKeys(p, loc)) setKey(config.ExposedPorts, key, {});
           break;
         case 'volume':
           config.Volumes ??= {};
           for (const v of inst.paths) {
             if (v.trim() === '') throw new BoxerError(d.badValue('VOLUME', v, loc, 'VOLUME needs a non-empty path'));
-            config.Volumes[v] = {};
+            setKey(config.Volumes, v, {});
           }
           break;
         case 'stopsignal':
@@ -352,7 +363,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
               const destDir = inst.dest.startsWith('/') ? cleanPath(inst.dest) : joinPath(config.WorkingDir || '/', inst.dest);
               for (const [path, bytes] of archives) {
                 const unpacked = new Tree();
-                const r = await extractTar(unpacked, bytes, { name: path.slice(1) }).catch((e: unknown) => {
+                const r = await extractTar(unpacked, bytes, { name: path.slice(1), limits: ADD_LIMITS }).catch((e: unknown) => {
                   throw e instanceof BoxerError ? new BoxerError(e.diagnostics.map((x) => ({ location: loc, ...x }))) : e;
                 });
                 warnings.push(...r.warnings.map((w) => ({ ...w, location: loc })));
@@ -439,7 +450,7 @@ function preflight(inst: Instruction, triggeredAt?: SourceLocation): Diagnostic[
         if (inst.checksum !== undefined && !inst.sources.every((x) => /^https?:\/\//.test(x))) {
           push(d.unsupportedFlag(kw, '--checksum', loc, '--checksum applies to http(s) sources only; local files are checked by the build context'));
         }
-        if (inst.unpack !== undefined) push(d.unsupportedFlag(kw, '--unpack', loc, 'remote archives are not unpacked by this version; download and ADD the local archive instead'));
+        if (inst.unpack !== undefined) push(d.unsupportedFlag(kw, '--unpack', loc, 'URLs are never unpacked by this version; download the archive into the context and ADD it from there (local archives are unpacked)'));
         if (inst.keepGitDir !== undefined) push(d.unsupportedFlag(kw, '--keep-git-dir', loc, 'ADD of git repositories is not supported yet'));
         for (const s of inst.sources) {
           if (isGitSource(s)) push(d.unsupportedInstruction(`ADD of a git repository (${s})`, loc, 'clone it into the build context and COPY what the image needs'));

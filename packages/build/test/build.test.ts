@@ -127,6 +127,22 @@ describe('COPY', () => {
     expect(await fails('FROM scratch\nCOPY out /x\n', { out: '->/etc/hostname' })).toEqual([{ code: 'BUILD_COPY_SOURCE_NOT_FOUND', line: 2 }]);
   });
 
+  it('refuses to copy a directory through a symlink planted at the destination, as BuildKit does', async () => {
+    // see: review finding M6; BuildKit fsutil copyDirectoryOnly: "cannot copy to non-directory".
+    const r = await fails('FROM scratch\nCOPY etc /etc\nCOPY d1 /dest\nCOPY d2 /dest\n', { 'etc/passwd': 'root', 'd1/sub': '->/etc/passwd', 'd2/sub/x': 'x' });
+    expect(r).toEqual([{ code: 'BUILD_COPY_CONFLICT', line: 4 }]);
+  });
+
+  it('gives an existing directory the metadata of the directory copied onto it', async () => {
+    const dir = ctx({ 'a/lib/1': '1', 'b/lib/2': '2' });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(join(dir, 'a/lib'), 0o700);
+    chmodSync(join(dir, 'b/lib'), 0o755);
+    const r = await buildImage({ dockerfile: { text: 'FROM scratch\nCOPY a /app\nCOPY --chown=5:5 b /app\n', file: 'Dockerfile' }, contextDir: dir });
+    const lib = r.tree.get('/app/lib');
+    expect([lib.mode, lib.uid, lib.gid]).toEqual([0o755, 5, 5]);
+  });
+
   it('keeps `..` in sources inside the context', async () => {
     const r = await build('FROM scratch\nCOPY ../../a.txt /a\n', { 'a.txt': 'A' });
     expect(text(r.tree, '/a')).toBe('A');
@@ -151,6 +167,18 @@ describe('metadata instructions', () => {
   it('always sets PATH (BuildKit dispatchStages: "make sure that PATH is always set")', async () => {
     const r = await build('FROM scratch\nENV A=1\n');
     expect(r.config.Env).toEqual([`PATH=${DEFAULT_PATH}`, 'A=1']);
+  });
+
+  it('reports a WORKDIR through a file at its line (not as a boxer bug)', async () => {
+    expect(await fails('FROM scratch\nCOPY f /x\nWORKDIR /x/y\n', { f: 'f' })).toEqual([{ code: 'BUILD_COPY_CONFLICT', line: 3 }]);
+    expect(await fails(`FROM scratch\nWORKDIR /${'d/'.repeat(3000)}\n`)).toEqual([{ code: 'BUILD_COPY_CONFLICT', line: 2 }]);
+  });
+
+  it('keeps keys such as __proto__ in LABEL, EXPOSE and VOLUME', async () => {
+    const r = await build('FROM scratch\nLABEL __proto__=evil ok=1\nVOLUME __proto__\n');
+    expect(Object.keys(r.config.Labels!)).toEqual(['__proto__', 'ok']);
+    expect(Object.getPrototypeOf(r.config.Labels)).toBe(Object.prototype);
+    expect(Object.keys(r.config.Volumes!)).toEqual(['__proto__']);
   });
 
   it('chains relative WORKDIRs', async () => {

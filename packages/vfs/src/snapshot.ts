@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BoxerError } from '@boxer/diagnostics';
 import { canonicalJson } from './json.js';
-import { compareNames, Tree, type DirNode, type FileNode, type NodeMeta, type VNode } from './tree.js';
+import { compareNames, Tree, type DirNode, type FileNode, type NodeMeta, type SymlinkNode, type VNode } from './tree.js';
 import { invalidSnapshot } from './diagnostics.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -125,8 +125,10 @@ export function parseSnapshotIndex(index: Uint8Array): SnapshotIndex {
 export function decodeSnapshot(index: Uint8Array | SnapshotIndex, data: Uint8Array, options: DecodeOptions = {}): Tree {
   const parsed = index instanceof Uint8Array ? parseSnapshotIndex(index) : index;
   const tree = new Tree();
-  const files = new Map<string, FileNode>();
-  let previous = '';
+  const linkable = new Map<string, FileNode | SymlinkNode>();
+  // The last name seen in each directory: names must increase within a directory (the encoder's
+  // depth-first, per-directory sorted order; a global path order would put /app.wasm before /app/x).
+  const lastChild = new Map<DirNode, string>();
   for (let i = 0; i < parsed.entries.length; i++) {
     const e = parsed.entries[i] as SnapshotEntry;
     const bad = (why: string): never => {
@@ -137,25 +139,27 @@ export function decodeSnapshot(index: Uint8Array | SnapshotIndex, data: Uint8Arr
     if (e.path === '/') {
       if (i !== 0 || e.type !== 'dir') bad('the root must be the first entry and a directory');
       Object.assign(tree.root, meta);
-      previous = '/';
       continue;
     }
     if (!isCanonicalPath(e.path)) bad('the path is not absolute and normalized');
-    if (compareNames(e.path, previous) <= 0) bad('entries are not sorted and unique');
-    previous = e.path;
     const cut = e.path.lastIndexOf('/');
     const parentPath = cut === 0 ? '/' : e.path.slice(0, cut);
     const name = e.path.slice(cut + 1);
     const parentNode = parentPath === '/' ? tree.root : lookupExact(tree, parentPath);
     if (!parentNode || parentNode.kind !== 'dir') bad(`its parent ${parentPath} is not a directory in the snapshot`);
     const parent = parentNode as DirNode;
+    const last = lastChild.get(parent);
+    if (last !== undefined && compareNames(name, last) <= 0) bad('entries are not sorted and unique');
+    lastChild.set(parent, name);
     switch (e.type) {
       case 'dir':
         tree.link(parent, name, tree.makeDir(meta));
         break;
       case 'symlink':
         if (typeof e.target !== 'string' || e.target.includes('\0')) bad('the symlink target is not a string');
-        tree.link(parent, name, tree.makeSymlink(e.target, meta));
+        const link = tree.makeSymlink(e.target, meta);
+        tree.link(parent, name, link);
+        linkable.set(e.path, link);
         break;
       case 'file': {
         if (!isSize(e.size) || !isSize(e.offset) || e.offset + e.size > data.length) bad('its data range lies outside the data section');
@@ -163,12 +167,12 @@ export function decodeSnapshot(index: Uint8Array | SnapshotIndex, data: Uint8Arr
         if (options.verifyContent && digestOf(bytes) !== e.digest) bad(`its content does not match ${e.digest}`);
         const file = tree.makeFile(bytes, meta);
         tree.link(parent, name, file);
-        files.set(e.path, file);
+        linkable.set(e.path, file);
         break;
       }
       case 'hardlink': {
-        const target = typeof e.link === 'string' ? files.get(e.link) : undefined;
-        if (!target) bad('the hard link names no earlier file');
+        const target = typeof e.link === 'string' ? linkable.get(e.link) : undefined;
+        if (!target) bad('the hard link names no earlier file or symlink');
         tree.link(parent, name, target!);
         break;
       }

@@ -10,6 +10,8 @@ import { VfsError } from './errors.js';
 export const MAX_SYMLINKS = 40;
 /** Longest path component the tree accepts (Linux NAME_MAX). */
 export const NAME_MAX = 255;
+/** Longest path the tree resolves (Linux PATH_MAX, bytes including the terminating NUL). */
+export const PATH_MAX = 4096;
 
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
@@ -110,6 +112,7 @@ export class Tree {
    */
   resolve(path: string, options: ResolveOptions = {}): Resolved {
     if (path === '') throw new VfsError('ENOENT', path);
+    if (path.length >= PATH_MAX && utf8Length(path) >= PATH_MAX) throw new VfsError('ENAMETOOLONG', path.slice(0, 64));
     const follow = options.follow ?? true;
     let cur: DirNode = path.startsWith('/') ? this.root : (options.cwd ?? this.root);
     // Components still to walk, in reverse so that pop() is the next one.
@@ -179,28 +182,30 @@ export class Tree {
    * shared and marked not owned, so writes on either side copy first.
    */
   clone(): Tree {
-    const out = new Tree(this.root);
+    const out = new Tree(metaOf(this.root));
     const seen = new Map<VNode, VNode>();
-    const copyDir = (from: DirNode, into: DirNode): void => {
+    // NOTE: an explicit stack, so a deep tree cannot overflow the JS stack.
+    const work: [DirNode, DirNode][] = [[this.root, out.root]];
+    while (work.length > 0) {
+      const [from, into] = work.pop()!;
       for (const [name, node] of from.entries) {
         let copy = seen.get(node);
         if (!copy) {
           if (node.kind === 'dir') {
-            const dir = out.makeDir(node);
-            copyDir(node, dir);
+            const dir = out.makeDir(metaOf(node));
+            work.push([node, dir]);
             copy = dir;
           } else if (node.kind === 'file') {
             node.owned = false;
-            copy = out.makeFile(node.data.subarray(0, node.size), node);
+            copy = out.makeFile(node.data.subarray(0, node.size), metaOf(node));
           } else {
-            copy = out.makeSymlink(node.target, node);
+            copy = out.makeSymlink(node.target, metaOf(node));
           }
           seen.set(node, copy);
         }
         out.link(into, name, copy);
       }
-    };
-    copyDir(this.root, out.root);
+    }
     return out;
   }
 
@@ -226,6 +231,7 @@ export class Tree {
 
   /** `mkdir -p`: creates missing directories along `path` with `meta`; follows symlinks. */
   mkdirp(path: string, meta: Partial<NodeMeta> = {}, options: ResolveOptions = {}): DirNode {
+    if (path.length >= PATH_MAX && utf8Length(path) >= PATH_MAX) throw new VfsError('ENAMETOOLONG', path.slice(0, 64));
     let cur: DirNode = path.startsWith('/') ? this.root : (options.cwd ?? this.root);
     for (const comp of path.split('/')) {
       if (comp === '' || comp === '.') continue;
@@ -326,15 +332,21 @@ export class Tree {
 
   /**
    * Visits every node depth-first in sorted order, parents before children. Paths are absolute.
-   * A node reached through several names (hard links) is visited once per name.
+   * A node reached through several names (hard links) is visited once per name. Iterative, so a
+   * deep tree cannot overflow the stack.
    */
   *walk(start: DirNode = this.root, prefix = ''): Generator<[path: string, node: VNode]> {
     if (start === this.root && prefix === '') yield ['/', start];
-    for (const name of this.readdir(start)) {
-      const node = start.entries.get(name)!;
-      const path = `${prefix}/${name}`;
+    const stack: [string, VNode][] = [];
+    const push = (dir: DirNode, at: string): void => {
+      const names = this.readdir(dir);
+      for (let i = names.length - 1; i >= 0; i--) stack.push([`${at}/${names[i]}`, dir.entries.get(names[i]!)!]);
+    };
+    push(start, prefix);
+    while (stack.length > 0) {
+      const [path, node] = stack.pop()!;
       yield [path, node];
-      if (node.kind === 'dir') yield* this.walk(node, path);
+      if (node.kind === 'dir') push(node, path);
     }
   }
 }
@@ -378,6 +390,10 @@ export function truncate(file: FileNode, size: number): void {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
+function metaOf(node: NodeMeta): NodeMeta {
+  return { mode: node.mode, uid: node.uid, gid: node.gid, mtime: node.mtime };
+}
+
 function fill(meta: Partial<NodeMeta>, mode: number): NodeMeta {
   return { mode: meta.mode ?? mode, uid: meta.uid ?? 0, gid: meta.gid ?? 0, mtime: meta.mtime ?? 0n };
 }
@@ -398,14 +414,22 @@ function utf8Length(s: string): number {
   return s.length;
 }
 
-/** Orders names by their UTF-8 bytes, so that JS and any other reader agree. */
+/**
+ * Orders names by their UTF-8 bytes, so that JS and any other reader agree. UTF-8 byte order is code
+ * point order, so this compares code points (not UTF-16 units, which misorder astral characters).
+ */
 export function compareNames(a: string, b: string): number {
   if (a === b) return 0;
-  const ea = encoder.encode(a);
-  const eb = encoder.encode(b);
-  const n = Math.min(ea.length, eb.length);
-  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i]! - eb[i]!;
-  return ea.length - eb.length;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(j)!;
+    if (ca !== cb) return ca - cb;
+    i += ca > 0xffff ? 2 : 1;
+    j += cb > 0xffff ? 2 : 1;
+  }
+  return (a.length - i) - (b.length - j);
 }
 
 /** The `st_mode` type bits of a node. */

@@ -86,3 +86,39 @@ describe('hostile indexes', () => {
     expect(() => parseSnapshotIndex(new Uint8Array([0xff, 0xfe, 0x00]))).toThrow(BoxerError);
   });
 });
+
+describe('entry order', () => {
+  it('round-trips a directory beside names that sort before "/" (space, !, -, .)', () => {
+    // see: review finding C1 — /app, /app/x, /app.wasm is the encoder's order, not global path order.
+    const t = new Tree();
+    for (const p of ['/a/b', '/a b', '/a!b', '/a-b', '/a.b', '/app/x', '/app.wasm', '/python3/lib', '/python3.11']) t.writeFile(p, enc(p), {}, { parents: true });
+    const s = encodeSnapshot(t);
+    const back = decodeSnapshot(s.index, s.data);
+    expect([...back.walk()].map(([p]) => p)).toEqual([...t.walk()].map(([p]) => p));
+    expect(new TextDecoder().decode(fileContent(back.get('/app.wasm') as never))).toBe('/app.wasm');
+  });
+
+  it('orders names by UTF-8 bytes, astral characters after the BMP', () => {
+    const t = new Tree();
+    for (const n of ['\u{1F600}', '\uFFFD', 'z', 'Z', 'é']) t.writeFile(`/${n}`, enc(n));
+    expect(t.readdir(t.root)).toEqual(['Z', 'z', 'é', '\uFFFD', '\u{1F600}']);
+    const s = encodeSnapshot(t);
+    expect([...decodeSnapshot(s.index, s.data).walk()].map(([p]) => p)).toEqual(['/', '/Z', '/z', '/é', '/\uFFFD', '/\u{1F600}']);
+  });
+
+  it('round-trips a hard-linked symlink and a tree deeper than the JS stack would allow recursively', () => {
+    const t = new Tree();
+    const l = t.symlink('/l', 'target');
+    t.link(t.root, 'l2', l);
+    let dir = t.root;
+    for (let i = 0; i < 3000; i++) {
+      const next = t.makeDir();
+      t.link(dir, 'd', next);
+      dir = next;
+    }
+    const s = encodeSnapshot(t);
+    const back = decodeSnapshot(s.index, s.data);
+    expect(back.get('/l2', { follow: false })).toBe(back.get('/l', { follow: false }));
+    expect(back.clone().walk().next().value?.[0]).toBe('/');
+  });
+});
