@@ -95,6 +95,26 @@ describe('run errors', () => {
     expectOneDiagnostic(r.stderr, 'BOX_MALFORMED');
   });
 
+  it('a box whose file bytes were changed after the build: run refuses the program, inspect the box', async () => {
+    // see: review finding M2 — the index digest alone does not cover the data section.
+    const { readFileSync } = await import('node:fs');
+    const box = join(tmp.path, 'tamper.wasm');
+    expect((await boxer(['build', 'examples/hello', '-o', box])).exitCode).toBe(0);
+    const bytes = Buffer.from(readFileSync(box));
+    const at = bytes.lastIndexOf(Buffer.from('argc: '));
+    expect(at).toBeGreaterThan(0);
+    bytes.write('ARGC: ', at);
+    const bad = join(tmp.path, 'tampered.wasm');
+    writeFileSync(bad, bytes);
+    const r = await boxer(['run', bad]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expectOneDiagnostic(r.stderr, 'RUNTIME_TAMPERED_PROGRAM');
+    const i = await boxer(['inspect', bad]);
+    expect(i.exitCode).toBe(1);
+    expectOneDiagnostic(i.stderr, 'BOX_SNAPSHOT_INVALID');
+  });
+
   it('a box without ENTRYPOINT or CMD', async () => {
     const dir = context('nocmd', 'FROM scratch\nCOPY a.txt /a.txt\n', { 'a.txt': 'a' });
     const box = join(tmp.path, 'nocmd.wasm');

@@ -153,6 +153,22 @@ describe('boxer inspect', () => {
     expect(j.files.map((f: { path: string }) => f.path)).not.toContain('/README.md');
   });
 
+  it('escapes terminal control sequences that a box carries (review finding M5)', async () => {
+    const t = tempDir();
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(t.path, 'Dockerfile'), 'FROM scratch\nENV A="\x1b[1A\x1b[2Kcmd: [\\"/safe.wasm\\"]"\nLABEL title="\x1b]0;pwned\x07"\n');
+      const out = join(t.path, 'ansi.wasm');
+      expect((await boxer(['build', t.path, '-o', out])).exitCode).toBe(0);
+      const r = await boxer(['inspect', out]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain('A=\\x1b[1A\\x1b[2Kcmd');
+      expect(r.stdout).not.toMatch(/[\x1b\x07]/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('prints a readable summary without --json', async () => {
     const r = await boxer(['inspect', box]);
     expect(r.exitCode).toBe(0);

@@ -5,7 +5,7 @@
 // never followed on the host (DESIGN §0.15); COPY then resolves it inside the context tree, which is
 // what BuildKit does. Sockets, FIFOs and devices are skipped with a warning. Everything is read up
 // front (like the classic Docker builder sending its context); a byte budget bounds it.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ignore } from './ignore.js';
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
@@ -34,7 +34,7 @@ export function readIgnoreFile(contextDir: string, dockerfilePath?: string): str
   for (const file of candidates) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = new TextDecoder().decode(readNoFollow(file));
     } catch {
       continue;
     }
@@ -74,29 +74,42 @@ export function loadContext(dir: string, options: LoadContextOptions = {}): Load
   const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
   const tree = new Tree({ mode: st.mode & 0o7777 });
   const result: LoadedContext = { tree, files: 0, bytes: 0, warnings: [] };
+  const fail = (path: string, e: unknown): never => {
+    throw e instanceof BoxerError ? e : new BoxerError(contextUnreadable(path, e));
+  };
 
-  const walk = (hostDir: string, rel: string, into: DirNode): void => {
+  // NOTE: every directory is opened (O_NOFOLLOW) and then read through its descriptor, so swapping a
+  // directory for a symlink after it was checked cannot redirect the walk to a host path: on Linux
+  // children are reached as /proc/self/fd/<dir fd>/<name>, which names the opened directory itself.
+  const walk = (dirFd: number, hostDir: string, rel: string, into: DirNode): void => {
+    const base = PROC_FD ? `/proc/self/fd/${dirFd}` : hostDir;
     let names: string[];
     try {
-      names = readdirSync(hostDir).sort();
+      names = readdirSync(base).sort();
     } catch (e) {
-      throw new BoxerError(contextUnreadable(hostDir, e));
+      return fail(hostDir, e);
     }
     for (const name of names) {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       const hostPath = join(hostDir, name);
-      let ls;
+      const child = `${base}/${name}`;
+      let ls: Stats;
       try {
-        ls = lstatSync(hostPath);
+        ls = lstatSync(child);
       } catch (e) {
-        throw new BoxerError(contextUnreadable(hostPath, e));
+        return fail(hostPath, e);
       }
       const ignored = ig.ignores(relPath);
       const meta = { mode: ls.mode & 0o7777, uid: 0, gid: 0, mtime: 0n };
       if (ls.isDirectory()) {
         if (ignored && !hasExceptions) continue;
         const sub = tree.makeDir(meta);
-        walk(hostPath, relPath, sub);
+        const fd = openChecked(child, hostPath, ls, constants.O_DIRECTORY);
+        try {
+          walk(fd, hostPath, relPath, sub);
+        } finally {
+          closeSync(fd);
+        }
         // An ignored directory is kept only as the parent of re-included entries.
         if (!ignored || sub.entries.size > 0) tree.link(into, name, sub);
         continue;
@@ -105,19 +118,22 @@ export function loadContext(dir: string, options: LoadContextOptions = {}): Load
       if (ls.isSymbolicLink()) {
         let target: string;
         try {
-          target = readlinkSync(hostPath);
+          target = readlinkSync(child);
         } catch (e) {
-          throw new BoxerError(contextUnreadable(hostPath, e));
+          return fail(hostPath, e);
         }
         tree.link(into, name, tree.makeSymlink(target, meta));
       } else if (ls.isFile()) {
         result.bytes += ls.size;
         if (result.bytes > maxBytes) throw new BoxerError(contextTooLarge(dir, maxBytes));
+        const fd = openChecked(child, hostPath, ls, constants.O_NONBLOCK);
         let bytes: Uint8Array;
         try {
-          bytes = readNoFollow(hostPath);
+          bytes = readAll(fd);
         } catch (e) {
-          throw new BoxerError(contextUnreadable(hostPath, e));
+          return fail(hostPath, e);
+        } finally {
+          closeSync(fd);
         }
         tree.link(into, name, tree.makeFile(bytes, meta, true));
         result.files++;
@@ -126,23 +142,54 @@ export function loadContext(dir: string, options: LoadContextOptions = {}): Load
       }
     }
   };
-  walk(dir, '', tree.root);
+  const rootFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    walk(rootFd, dir, '', tree.root);
+  } finally {
+    closeSync(rootFd);
+  }
   return result;
 }
 
-/** Reads a regular file with O_NOFOLLOW, so a file swapped for a symlink after lstat is refused. */
-function readNoFollow(path: string): Uint8Array {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+/** Whether children can be reached relative to an open directory (Linux's /proc/self/fd). */
+const PROC_FD = existsSync('/proc/self/fd');
+
+/**
+ * Opens `path` without following a final symlink and checks that it is still the entry `expected`
+ * described (same device and inode): a swap between lstat and open is refused, not followed.
+ */
+function openChecked(path: string, hostPath: string, expected: Stats, flags: number): number {
+  let fd: number;
   try {
-    const size = fstatSync(fd).size;
-    const buf = new Uint8Array(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return off === size ? buf : buf.subarray(0, off);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | flags);
+  } catch (e) {
+    throw new BoxerError(contextUnreadable(hostPath, e));
+  }
+  const now = fstatSync(fd);
+  if (now.dev !== expected.dev || now.ino !== expected.ino || now.isDirectory() !== expected.isDirectory()) {
+    closeSync(fd);
+    throw new BoxerError(contextUnreadable(hostPath, Object.assign(new Error('it changed while the context was read'), { code: 'ECHANGED' })));
+  }
+  return fd;
+}
+
+function readAll(fd: number): Uint8Array {
+  const size = fstatSync(fd).size;
+  const buf = new Uint8Array(size);
+  let off = 0;
+  while (off < size) {
+    const n = readSync(fd, buf, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off === size ? buf : buf.subarray(0, off);
+}
+
+/** Reads a regular file with O_NOFOLLOW, so a symlink in its place is refused. */
+function readNoFollow(path: string): Uint8Array {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    return readAll(fd);
   } finally {
     closeSync(fd);
   }

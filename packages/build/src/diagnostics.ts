@@ -13,7 +13,8 @@ export function contextNotFound(dir: string, cause?: unknown): Diagnostic {
 
 export const BUILD_CONTEXT_UNREADABLE = 'BUILD_CONTEXT_UNREADABLE';
 export function contextUnreadable(path: string, cause: unknown): Diagnostic {
-  const why = (cause as NodeJS.ErrnoException)?.code === 'EACCES' ? 'permission denied' : (cause as NodeJS.ErrnoException)?.code === 'ELOOP' ? 'it was replaced by a symlink while being read' : ((cause as NodeJS.ErrnoException)?.code ?? String(cause));
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  const why = code === 'EACCES' ? 'permission denied' : code === 'ELOOP' || code === 'ECHANGED' ? 'it was replaced (by a symlink or another file) while the context was read' : (code ?? String(cause));
   return {
     code: BUILD_CONTEXT_UNREADABLE, severity: 'error', cause,
     message: `cannot read ${JSON.stringify(path)} in the build context: ${why}`,

@@ -12,8 +12,11 @@ export interface OpenedBox {
   index: SnapshotIndex;
   /** View of the data section inside the box bytes (no copy). */
   data: Uint8Array;
-  /** Builds a fresh tree for one run; its files are views into `data` until written. */
-  tree(): Tree;
+  /**
+   * Builds a fresh tree for one run; its files are views into `data` until written. With
+   * `verifyContent`, every file's bytes are checked against the digest the index records.
+   */
+  tree(options?: { verifyContent?: boolean }): Tree;
 }
 
 export interface ReadBoxOptions {
@@ -48,7 +51,7 @@ export function readBox(bytes: Uint8Array, options: ReadBoxOptions = {}): Opened
   }
   const index = namingFile(file, () => parseSnapshotIndex(indexBytes!));
   const dataView = data;
-  return { manifest, index, data: dataView, tree: () => namingFile(file, () => decodeSnapshot(index, dataView)) };
+  return { manifest, index, data: dataView, tree: (options = {}) => namingFile(file, () => decodeSnapshot(index, dataView, options)) };
 }
 
 /** Runs `fn`, putting the box's name in front of a snapshot diagnostic it raises. */
@@ -75,17 +78,53 @@ function parseManifest(bytes: Uint8Array, file: string): BoxManifest {
   const major = Number(manifest.formatVersion.split('.')[0]);
   if (!Number.isInteger(major)) throw new BoxerError(malformed(file, `bad formatVersion ${JSON.stringify(manifest.formatVersion)}`));
   if (major > FORMAT_MAJOR) throw new BoxerError(tooNew(file, manifest.formatVersion, FORMAT_VERSION));
-  const c = manifest.config as unknown;
-  const ok =
-    typeof c === 'object' && c !== null &&
-    Array.isArray((c as BoxManifest['config']).Env) && (c as BoxManifest['config']).Env.every((e) => typeof e === 'string') &&
-    isStringArrayOrAbsent((c as BoxManifest['config']).Entrypoint) && isStringArrayOrAbsent((c as BoxManifest['config']).Cmd) &&
-    typeof (c as BoxManifest['config']).WorkingDir === 'string' &&
-    typeof manifest.snapshot === 'object' && manifest.snapshot !== null && typeof manifest.snapshot.digest === 'string';
-  if (!ok) throw new BoxerError(malformed(file, 'the manifest lacks a valid config or snapshot digest'));
+  const problem = checkManifest(manifest);
+  if (problem) throw new BoxerError(malformed(file, `the manifest's ${problem}`));
   return manifest;
 }
 
-function isStringArrayOrAbsent(v: unknown): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+// ---- manifest schema ----------------------------------------------------------------------------
+// Every field a reader touches is checked for its type, so a hostile manifest gets BOX_MALFORMED,
+// never a crash in `inspect` or `run`. Returns what is wrong, or undefined.
+
+type Check = (v: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const nat: Check = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const arrayOf = (c: Check): Check => (v) => Array.isArray(v) && v.every(c);
+const recordOf = (c: Check): Check => (v) => isPlainObject(v) && Object.values(v).every(c);
+const optional = (c: Check): Check => (v) => v === undefined || v === null || c(v);
+const empty: Check = (v) => isPlainObject(v) && Object.keys(v).length === 0;
+
+const CONFIG: Record<string, Check> = {
+  Env: arrayOf(str), Entrypoint: optional(arrayOf(str)), Cmd: optional(arrayOf(str)), WorkingDir: str,
+  User: optional(str), ExposedPorts: optional(recordOf(empty)), Volumes: optional(recordOf(empty)),
+  Labels: optional(recordOf(str)), StopSignal: optional(str), Healthcheck: optional(isPlainObject),
+  Shell: optional(arrayOf(str)), OnBuild: optional(arrayOf(str)),
+};
+const SNAPSHOT: Record<string, Check> = { digest: str, files: nat, dirs: nat, symlinks: nat, hardlinks: nat, bytes: nat, dataBytes: nat };
+const LIMITS: Record<string, Check> = { memoryBytes: nat, timeoutMs: nat, maxFds: nat, maxOutputBytes: nat, maxWriteBytes: nat };
+
+function checkManifest(m: BoxManifest): string | undefined {
+  const fields = (what: string, obj: unknown, spec: Record<string, Check>): string | undefined => {
+    if (!isPlainObject(obj)) return `${what} is not an object`;
+    for (const [k, check] of Object.entries(spec)) {
+      if (!check((obj as Record<string, unknown>)[k])) return `${what}.${k} is missing or has the wrong type`;
+    }
+    return undefined;
+  };
+  return (
+    (str(m.boxer) ? undefined : 'boxer version is missing') ??
+    fields('config', m.config, CONFIG) ??
+    (m.author === undefined || str(m.author) ? undefined : 'author is not a string') ??
+    fields('requested', m.requested, { ports: arrayOf(str), volumes: arrayOf(str) }) ??
+    fields('limits', m.limits, LIMITS) ??
+    (arrayOf((b) => fields('', b, { stage: str, ref: str, digest: optional(str) }) === undefined)(m.bases) ? undefined : 'bases are malformed') ??
+    fields('snapshot', m.snapshot, SNAPSHOT) ??
+    (arrayOf((x) => fields('', x, { line: nat, text: str }) === undefined)(m.steps) ? undefined : 'steps are malformed') ??
+    (recordOf((i) => nat(i) && (i as number) < m.steps.length)(m.provenance) ? undefined : 'provenance is malformed')
+  );
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

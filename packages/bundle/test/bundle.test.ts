@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '@bytecodealliance/jco';
 import { BoxerError } from '@boxer/diagnostics';
 import { Tree, encodeSnapshot } from '@boxer/vfs';
-import { bundle, readBox, sections, encodeU32, decodeU32, SECTION_MANIFEST } from '@boxer/bundle';
+import { bundle, readBox, sections, customSection, encodeU32, decodeU32, SECTION_MANIFEST } from '@boxer/bundle';
 import { emptyConfig } from '@boxer/image';
 import { STUB_BASE64 } from '../src/stub.generated.js';
 
@@ -83,5 +83,45 @@ describe('LEB128', () => {
       const bytes = Uint8Array.from(encodeU32(n));
       expect(decodeU32(bytes, 0)).toEqual([n, bytes.length]);
     }
+  });
+});
+
+/** Rebuilds `box` with its manifest changed by `mutate` (the other sections kept as they are). */
+function withManifest(box: Uint8Array, mutate: (m: Record<string, any>) => void): Uint8Array {
+  const parts: Uint8Array[] = [box.subarray(0, 8)];
+  let offset = 8;
+  for (const s of sections(box)) {
+    const end = s.payload.byteOffset - box.byteOffset + s.payload.length;
+    if (s.name === SECTION_MANIFEST) {
+      const m = JSON.parse(new TextDecoder().decode(s.payload));
+      mutate(m);
+      parts.push(...customSection(SECTION_MANIFEST, new TextEncoder().encode(JSON.stringify(m))));
+    } else {
+      parts.push(box.subarray(offset, end));
+    }
+    offset = end;
+  }
+  return Buffer.concat(parts);
+}
+
+describe('hostile manifests are BOX_MALFORMED, never a crash', () => {
+  const cases: [string, (m: Record<string, any>) => void][] = [
+    ['no provenance', (m) => delete m.provenance],
+    ['no limits', (m) => delete m.limits],
+    ['limits of the wrong type', (m) => (m.limits.maxFds = 'lots')],
+    ['negative limits', (m) => (m.limits.memoryBytes = -1)],
+    ['bases not an array', (m) => (m.bases = {})],
+    ['labels that are not strings', (m) => (m.config.Labels = { a: 1 })],
+    ['Cmd of numbers', (m) => (m.config.Cmd = [1, 2])],
+    ['provenance pointing past the steps', (m) => (m.provenance = { '/x': 5 })],
+    ['a snapshot count that is not a number', (m) => (m.snapshot.files = '3')],
+  ];
+  for (const [name, mutate] of cases) {
+    it(`rejects ${name}`, () => {
+      expect(code(() => readBox(withManifest(makeBox(), mutate)))).toBe('BOX_MALFORMED');
+    });
+  }
+  it('accepts the manifest it wrote', () => {
+    expect(code(() => readBox(withManifest(makeBox(), () => {})))).toBe('ok');
   });
 });

@@ -1,7 +1,7 @@
 // Text rendering of diagnostics: esbuild-style `file:line:col: error CODE: message`, a code frame
 // with a caret under the range, and hint/docs lines.
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, locationAt, BoxerError, type Diagnostic } from '@boxer/diagnostics';
+import { formatDiagnostic, locationAt, printable, BoxerError, type Diagnostic } from '@boxer/diagnostics';
 
 const text = 'FROM scratch\nCOPPY a b\n';
 const d: Diagnostic = { code: 'X_CODE', severity: 'error', message: 'unknown instruction "COPPY"', location: locationAt('Dockerfile', text, 2, 0, 5), hint: 'did you mean COPY?', url: 'docs/diagnostics/X_CODE.md' };
@@ -35,5 +35,15 @@ describe('formatDiagnostic', () => {
     expect(e.diagnostics.map((x) => x.code)).toEqual(['X_CODE', 'Y']);
     expect(e.diagnostic.code).toBe('X_CODE');
     expect(() => new BoxerError([])).toThrow();
+  });
+});
+
+describe('printable', () => {
+  it('escapes terminal control sequences from untrusted text, keeping tabs and ordinary Unicode', () => {
+    expect(printable('A=\x1b[1A\x1b[2Kcmd')).toBe('A=\\x1b[1A\\x1b[2Kcmd');
+    expect(printable('x\r\n\x07\x9b\x7f')).toBe('x\\x0d\\x0a\\x07\\x9b\\x7f');
+    expect(printable('tab\there é ✓')).toBe('tab\there é ✓');
+    const out = formatDiagnostic({ ...d, message: 'evil \x1b]0;pwned\x07 name' });
+    expect(out).not.toMatch(/[\x1b\x07]/);
   });
 });

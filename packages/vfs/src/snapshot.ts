@@ -37,7 +37,11 @@ export interface EncodedSnapshot {
   index: Uint8Array;
   /** Distinct file contents, concatenated in first-use order. */
   data: Uint8Array;
-  /** `sha256:<hex>` of `index` (which names every content digest, so it covers the data). */
+  /**
+   * `sha256:<hex>` of `index`. The index names every file's content digest, so checking those
+   * (decodeSnapshot's `verifyContent`, `boxer inspect`, the runtime for the program it starts)
+   * extends it to the data.
+   */
   digest: string;
   stats: SnapshotStats;
 }
@@ -100,7 +104,7 @@ export function encodeSnapshot(tree: Tree): EncodedSnapshot {
 }
 
 export interface DecodeOptions {
-  /** Recompute every file's digest against the index (slow; for `inspect --verify` and tests). @default false */
+  /** Recompute every file's digest against the index (`boxer inspect` does; a run checks only its program). @default false */
   verifyContent?: boolean;
 }
 
@@ -166,6 +170,7 @@ export function decodeSnapshot(index: Uint8Array | SnapshotIndex, data: Uint8Arr
         const bytes = data.subarray(e.offset, e.offset + e.size);
         if (options.verifyContent && digestOf(bytes) !== e.digest) bad(`its content does not match ${e.digest}`);
         const file = tree.makeFile(bytes, meta);
+        if (typeof e.digest === 'string') file.digest = e.digest;
         tree.link(parent, name, file);
         linkable.set(e.path, file);
         break;

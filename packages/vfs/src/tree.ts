@@ -41,6 +41,8 @@ export interface FileNode extends NodeBase {
   owned: boolean;
   /** Number of directory entries naming this file (hard links). */
   nlink: number;
+  /** `sha256:<hex>` of the content as the snapshot recorded it; cleared by the first write. */
+  digest?: string;
 }
 
 export interface DirNode extends NodeBase {
@@ -369,6 +371,7 @@ function ensureWritable(file: FileNode, capacity: number): void {
 
 /** Writes `bytes` at `offset`, zero-filling any gap, and returns the number of bytes written. */
 export function writeAt(file: FileNode, offset: number, bytes: Uint8Array): number {
+  delete file.digest;
   const end = offset + bytes.length;
   ensureWritable(file, end);
   if (offset > file.size) file.data.fill(0, file.size, offset);
@@ -379,6 +382,7 @@ export function writeAt(file: FileNode, offset: number, bytes: Uint8Array): numb
 
 /** Sets the file's size, zero-filling when it grows. */
 export function truncate(file: FileNode, size: number): void {
+  if (size !== file.size) delete file.digest;
   if (size > file.size) {
     ensureWritable(file, size);
     file.data.fill(0, file.size, size);

@@ -28,8 +28,9 @@ export async function inspect(box: string | Uint8Array): Promise<InspectResult> 
   const file = typeof box === 'string' ? box : 'the box';
   const bytes = typeof box === 'string' ? await readBoxFile(box) : box;
   const opened = readBox(bytes, { file });
-  // NOTE: decoding validates every entry, so a box that inspects cleanly also opens for a run.
-  opened.tree();
+  // NOTE: decoding validates every entry and hashes every file against the digest it claims, so what
+  // inspect shows is what a run gets.
+  opened.tree({ verifyContent: true });
   const { manifest } = opened;
   const files = opened.index.entries.map((e): InspectedFile => {
     const stepIndex = manifest.provenance[e.path];

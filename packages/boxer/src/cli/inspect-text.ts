@@ -1,4 +1,5 @@
 // Human-readable `boxer inspect`.
+import { printable } from '@boxer/diagnostics';
 import type { InspectResult } from '../api/inspect.js';
 
 export function renderInspect(r: InspectResult): string {
@@ -25,5 +26,6 @@ export function renderInspect(r: InspectResult): string {
     const detail = f.type === 'file' ? `${String(f.size).padStart(9)}  ${f.digest!.slice(0, 19)}` : f.type === 'dir' ? `${''.padStart(9)}  ` : `${''.padStart(9)}  -> ${f.target}`;
     lines.push(`  ${f.mode} ${String(f.uid).padStart(4)}:${String(f.gid).padEnd(4)} ${f.type.padEnd(8)} ${detail}  ${f.path}${f.step ? `  (line ${f.step.line})` : ''}`);
   }
-  return `${lines.join('\n')}\n`;
+  // NOTE: every string above comes from an untrusted box: control characters are escaped per line.
+  return `${lines.map(printable).join('\n')}\n`;
 }

@@ -107,3 +107,13 @@ export function timeout(ms: number): Diagnostic {
     url: docsUrl(RUNTIME_TIMEOUT),
   };
 }
+
+export const RUNTIME_TAMPERED_PROGRAM = 'RUNTIME_TAMPERED_PROGRAM';
+export function tamperedProgram(path: string, digest: string): Diagnostic {
+  return {
+    code: RUNTIME_TAMPERED_PROGRAM, severity: 'error',
+    message: `${JSON.stringify(path)} does not match the digest the box records for it (${digest}): the box was modified after it was built`,
+    hint: 'do not run it; rebuild the box from its Dockerfile, or fetch it again from where it came from',
+    url: docsUrl(RUNTIME_TAMPERED_PROGRAM),
+  };
+}

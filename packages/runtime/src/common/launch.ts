@@ -3,7 +3,7 @@
 // image's PATH; relative paths start at WorkingDir. The file's magic decides how it runs.
 // In: manifest config, tree, overrides. Out: `Launch` or a BoxerError naming the binary.
 import { BoxerError } from '@boxer/diagnostics';
-import { fileContent, VfsError, type FileNode, type Tree } from '@boxer/vfs';
+import { digestOf, fileContent, VfsError, type FileNode, type Tree } from '@boxer/vfs';
 import type { BoxManifest } from '@boxer/bundle';
 import * as d from './diagnostics.js';
 
@@ -64,6 +64,9 @@ export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: Launch
     throw new BoxerError(shellForm ? d.shellFormWithoutShell(name, argv.at(-1)!) : name.includes('/') ? d.commandNotFound(name) : d.commandNotInPath(name));
   }
   const bytes = fileContent(found.file);
+  // NOTE: the program is checked against the digest `boxer inspect` shows before it runs (the index is
+  // covered by the manifest's snapshot digest; file bytes are not, until checked here).
+  if (found.file.digest !== undefined && digestOf(bytes) !== found.file.digest) throw new BoxerError(d.tamperedProgram(found.path, found.file.digest));
   const kind = sniff(bytes);
   if (kind === 'elf') throw new BoxerError(d.nativeBinary(found.path));
   if (kind === 'script') throw new BoxerError(d.scriptUnsupported(found.path, firstLine(bytes)));
