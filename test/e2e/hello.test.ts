@@ -80,9 +80,13 @@ describe('boxer build examples/hello && boxer run', () => {
 });
 
 describe('the box file', () => {
-  it('is byte-identical when built twice', async () => {
+  it('is byte-identical when built again from another path, at another time, in another locale', async () => {
+    const { cpSync, utimesSync } = await import('node:fs');
+    const copy = join(tmp.path, 'elsewhere', 'hello');
+    cpSync(join(ROOT, 'examples/hello'), copy, { recursive: true });
+    utimesSync(join(copy, 'hello.wasm'), new Date('2031-01-02T03:04:05Z'), new Date('2031-01-02T03:04:05Z'));
     const again = join(tmp.path, 'again.wasm');
-    const r = await boxer(['build', 'examples/hello', '-o', again]);
+    const r = await boxer(['build', copy, '-o', again], { env: { TZ: 'Asia/Kathmandu', LANG: 'de_DE.UTF-8', LC_ALL: 'tr_TR.UTF-8' }, cwd: tmp.path });
     expect(r.exitCode).toBe(0);
     expect(Buffer.compare(readFileSync(box), readFileSync(again))).toBe(0);
   });
