@@ -18,6 +18,8 @@ export interface CheckDirective {
   skip: string[] | 'all';
   /** `error=true`: check warnings fail the build. */
   error: boolean;
+  /** Experimental checks to run, or `'all'` (`experimental=`); they are not affected by `skip`. */
+  experimental: string[] | 'all';
 }
 
 export interface ParserDirectives {
@@ -49,6 +51,8 @@ export interface DockerfileNode {
   heredocs: Heredoc[];
   /** ONBUILD: the trigger instruction, parsed as a node of its own (it shares the parent's lines). */
   child?: DockerfileNode;
+  /** The line BuildKit reports an empty continuation line at (NoEmptyContinuation), when the instruction had one. */
+  emptyContinuationLine?: number;
   /** Comment lines directly above the instruction, without `#`. */
   comments: string[];
   /** 1-based first line. */

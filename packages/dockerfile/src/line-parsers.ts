@@ -35,26 +35,30 @@ export function extractBuilderFlags(line: string): { rest: string; flags: string
   let word = '';
   let quote = '';
   let blankOK = false;
-  const chars = Array.from(line);
+  const n = line.length;
   let ch = '';
-  for (let pos = 0; pos <= chars.length; pos++) {
-    if (pos !== chars.length) ch = chars[pos]!;
+  let width = 0;
+  // NOTE: walks UTF-16 indexes a code point at a time (no Array.from: a line can be megabytes long).
+  for (let pos = 0; pos <= n; pos += width) {
+    width = 0;
+    if (pos !== n) {
+      ch = codePointAt(line, pos);
+      width = ch.length;
+    }
     if (phase === IN_SPACES) {
-      if (pos === chars.length) break;
+      if (pos === n) break;
       if (isSpace(ch)) continue;
-      if (ch !== '-' || pos + 1 === chars.length || chars[pos + 1] !== '-') {
-        return { rest: chars.slice(pos).join(''), flags: words };
-      }
+      if (ch !== '-' || pos + 1 === n || line[pos + 1] !== '-') return { rest: line.slice(pos), flags: words };
       phase = IN_WORD;
     }
-    if ((phase === IN_WORD || phase === IN_QUOTE) && pos === chars.length) {
+    if ((phase === IN_WORD || phase === IN_QUOTE) && pos === n) {
       if (word !== '--' && (blankOK || word.length > 0)) words.push(word);
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (word === '--') return { rest: chars.slice(pos).join(''), flags: words };
+        if (word === '--') return { rest: line.slice(pos), flags: words };
         if (blankOK || word.length > 0) words.push(word);
         word = '';
         blankOK = false;
@@ -67,9 +71,10 @@ export function extractBuilderFlags(line: string): { rest: string; flags: string
         continue;
       }
       if (ch === '\\') {
-        if (pos + 1 === chars.length) continue;
-        pos++;
-        ch = chars[pos]!;
+        if (pos + width === n) continue;
+        pos += width;
+        ch = codePointAt(line, pos);
+        width = ch.length;
       }
       word += ch;
       continue;
@@ -80,17 +85,25 @@ export function extractBuilderFlags(line: string): { rest: string; flags: string
         continue;
       }
       if (ch === '\\') {
-        if (pos + 1 === chars.length) {
+        if (pos + width === n) {
           phase = IN_WORD;
           continue;
         }
-        pos++;
-        ch = chars[pos]!;
+        pos += width;
+        ch = codePointAt(line, pos);
+        width = ch.length;
       }
       word += ch;
     }
   }
   return { rest: '', flags: words };
+}
+
+/** The code point at UTF-16 index `i` as a string (a lone surrogate stays one unit). */
+function codePointAt(s: string, i: number): string {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return s[i]!;
+  return String.fromCodePoint(s.codePointAt(i)!);
 }
 
 /**
@@ -105,25 +118,37 @@ export function parseWords(rest: string, escapeToken: string): string[] {
   let phase = IN_SPACES;
   let quote = '';
   let blankOK = false;
-  let sb = '';
-  const chars = Array.from(rest);
+  // NOTE: a word is always a slice of `rest` (BuildKit copies every character except an escape that
+  // ends the input), so it is kept as [start, end) instead of being built a character at a time.
+  let start = 0;
+  let end = 0;
+  const n = rest.length;
   let ch = '';
-  for (let pos = 0; pos <= chars.length; pos++) {
-    if (pos !== chars.length) ch = chars[pos]!;
+  let width = 0;
+  const push = () => {
+    if (blankOK || end > start) words.push(rest.slice(start, end));
+  };
+  for (let pos = 0; pos <= n; pos += width) {
+    width = 0;
+    if (pos !== n) {
+      ch = codePointAt(rest, pos);
+      width = ch.length;
+    }
     if (phase === IN_SPACES) {
-      if (pos === chars.length) break;
+      if (pos === n) break;
       if (isSpace(ch)) continue;
       phase = IN_WORD;
+      start = pos;
+      end = pos;
     }
-    if ((phase === IN_WORD || phase === IN_QUOTE) && pos === chars.length) {
-      if (blankOK || sb.length > 0) words.push(sb);
+    if ((phase === IN_WORD || phase === IN_QUOTE) && pos === n) {
+      push();
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (blankOK || sb.length > 0) words.push(sb);
-        sb = '';
+        push();
         blankOK = false;
         continue;
       }
@@ -133,28 +158,26 @@ export function parseWords(rest: string, escapeToken: string): string[] {
         phase = IN_QUOTE;
       }
       if (ch === escapeToken) {
-        if (pos + 1 === chars.length) continue; // an escape at the end of the line is dropped
+        if (pos + width === n) continue; // an escape at the end of the line is dropped
         // Unquoted: keep the escape and the next character, even if it is a quote.
-        sb += ch;
-        pos++;
-        ch = chars[pos]!;
+        pos += width;
+        width = codePointAt(rest, pos).length;
       }
-      sb += ch;
+      end = pos + width;
       continue;
     }
     if (phase === IN_QUOTE) {
       if (ch === quote) phase = IN_WORD;
       // The escape character escapes inside "..." but not inside '...'.
       if (ch === escapeToken && quote !== "'") {
-        if (pos + 1 === chars.length) {
+        if (pos + width === n) {
           phase = IN_WORD;
           continue;
         }
-        pos++;
-        sb += ch;
-        ch = chars[pos]!;
+        pos += width;
+        width = codePointAt(rest, pos).length;
       }
-      sb += ch;
+      end = pos + width;
     }
   }
   return words;

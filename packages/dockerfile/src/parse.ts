@@ -51,23 +51,45 @@ function continuationRegex(escape: string): RegExp {
   return new RegExp(`([^${e}])${e}[ \\t]*$|^${e}[ \\t]*$`);
 }
 
-/** Parses BuildKit's `# check=skip=A,B;error=true`. Returns undefined when malformed. */
+/**
+ * Parses BuildKit's check options (`# check=skip=A,B;error=true;experimental=C`, or the
+ * BUILDKIT_DOCKERFILE_CHECK build argument) like linter.ParseLintOptions. Returns undefined when malformed;
+ * {@link checkDirectiveError} says why.
+ */
 export function parseCheckDirective(value: string): CheckDirective | undefined {
+  const r = parseLintOptions(value);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/** Why a check directive is malformed (BuildKit's message), or undefined when it is fine. */
+export function checkDirectiveError(value: string): string | undefined {
+  const r = parseLintOptions(value);
+  return typeof r === 'string' ? r : undefined;
+}
+
+function splitRules(v: string): string[] {
+  return v.split(',').map((r) => r.trim());
+}
+
+function parseLintOptions(value: string): CheckDirective | string {
   const s = value.trim();
-  const result: CheckDirective = { skip: [], error: false };
+  const result: CheckDirective = { skip: [], error: false, experimental: [] };
   if (s === '') return result;
-  for (const part of s.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) return undefined;
-    const k = part.slice(0, eq).trim();
-    const v = part.slice(eq + 1).trim();
-    if (k === 'skip') {
-      result.skip = v === 'all' ? 'all' : v.split(',').map((r) => r.trim());
-    } else if (k === 'error') {
+  // NOTE: Go strings.SplitN(s, ";", 3): a fourth part stays glued to the third.
+  const parts = s.split(';');
+  if (parts.length > 3) parts.splice(2, parts.length - 2, parts.slice(2).join(';'));
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq < 0) return `invalid check option "${p}"`;
+    const k = p.slice(0, eq).trim();
+    const v = p.slice(eq + 1).trim();
+    if (k === 'skip') result.skip = v === 'all' ? 'all' : splitRules(v);
+    else if (k === 'experimental') result.experimental = v === 'all' ? 'all' : splitRules(v);
+    else if (k === 'error') {
       const b = parseGoBool(v);
-      if (b === undefined) return undefined;
+      if (b === undefined) return `failed to parse check option "${p}": strconv.ParseBool: parsing "${v}": invalid syntax`;
       result.error = b;
-    } else return undefined;
+    } else return `invalid check option "${k}"`;
   }
   return result;
 }
@@ -148,8 +170,9 @@ class Parser {
     else if (name === 'escape') this.directives.escape = value;
     else {
       this.directives.check = value;
-      const parsed = parseCheckDirective(value);
-      if (parsed) this.directives.checkOptions = parsed;
+      const parsed = parseLintOptions(value);
+      if (typeof parsed === 'string') this.diagnostics.push(diag.invalidCheckDirective(parsed, location));
+      else this.directives.checkOptions = parsed;
     }
     return true;
   }
@@ -245,6 +268,7 @@ class Parser {
       if (emptyContinuation) this.diagnostics.push(diag.emptyContinuationLine(this.loc(currentLine, 0, 0)));
 
       const node = this.newNode(buf, startLine, currentLine, comments);
+      if (emptyContinuation) node.emptyContinuationLine = currentLine;
       if (this.canContainHeredoc(node) && buf.includes('<<')) {
         const headers = heredocsFromLine(buf);
         if ('error' in headers) {
@@ -296,7 +320,9 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
     const p = new Parser(file, splitLines(text));
     const nodes = p.run();
     const ast: DockerfileAst = { file, lines: p.lines, directives: p.directives, escapeToken: p.escapeToken, nodes };
-    return { ast, diagnostics: p.diagnostics };
+    // NOTE: NoEmptyContinuation honors `# check=skip=` like BuildKit's build does.
+    const diagnostics = p.diagnostics.filter((d) => !('rule' in d) || diag.isCheckEnabled(String(d.rule), ast.directives.checkOptions));
+    return { ast, diagnostics };
   } catch (e) {
     throw new InternalError(`@boxer/dockerfile: parse failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

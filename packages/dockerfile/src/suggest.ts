@@ -24,17 +24,23 @@ function matchCase(val: string, orig: string): string {
   return val;
 }
 
-/** The closest option (distance < 3), or undefined. An exact match returns undefined: nothing to suggest. */
-export function suggest(value: string, options: readonly string[]): string | undefined {
-  const val = value.toLowerCase();
+/**
+ * The closest option (distance < 3), or undefined (BuildKit util/suggest Search). An exact match returns
+ * undefined: nothing to suggest. Case-insensitive by default, answering in the case the user wrote;
+ * `caseSensitive` compares as written and answers with the option as it is (used for variable names).
+ */
+export function suggest(value: string, options: readonly string[], caseSensitive = false): string | undefined {
+  const val = caseSensitive ? value : value.toLowerCase();
   let match: string | undefined;
   let min = 3;
   for (const o of options) {
-    const opt = o.toLowerCase();
+    const opt = caseSensitive ? o : o.toLowerCase();
     if (opt === val) return undefined;
+    // NOTE: the distance is at least the difference in length, so far-off lengths need no matrix.
+    if (Math.abs(opt.length - val.length) >= min * 2) continue;
     const d = levenshtein(val, opt);
     if (d < min) {
-      match = matchCase(opt, value);
+      match = caseSensitive ? opt : matchCase(opt, value);
       min = d;
     }
   }

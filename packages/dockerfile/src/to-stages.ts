@@ -121,7 +121,7 @@ function parseKvps(req: Req, which: 'ENV' | 'LABEL'): KeyValue[] | undefined {
   for (const p of r.pairs) {
     if (p.key === '') return err(req, diag.blankName(which, at));
   }
-  for (const p of r.pairs) if (p.legacy) req.ctx.diagnostics.push(diag.legacyKeyValue(which, p.key, at));
+  for (const p of r.pairs) if (p.legacy) req.ctx.diagnostics.push(diag.legacyKeyValue(req.node.rawKeyword, p.key, at));
   return r.pairs.map((p) => ({ key: p.key, value: p.value }));
 }
 
@@ -526,7 +526,9 @@ export function toStages(ast: DockerfileAst, options: StageOptions = {}): Stages
       const lineText = ast.lines[lastLine - 1] ?? '';
       ctx.diagnostics.push(diag.noFrom({ file: ast.file, line: lastLine, column: 0, length: lineText.length, lineText }));
     }
-    return { stages, globalArgs, diagnostics: ctx.diagnostics, escapeToken: ast.escapeToken, directives: ast.directives };
+    // NOTE: the build-check warnings raised here honor `# check=skip=` like BuildKit's build does.
+    const diagnostics = ctx.diagnostics.filter((d) => !('rule' in d) || diag.isCheckEnabled(String(d.rule), ast.directives.checkOptions));
+    return { stages, globalArgs, diagnostics, escapeToken: ast.escapeToken, directives: ast.directives };
   } catch (e) {
     throw new InternalError(`@boxer/dockerfile: toStages failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

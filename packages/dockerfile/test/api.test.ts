@@ -7,6 +7,7 @@ import {
   UNKNOWN_INSTRUCTION,
   parse,
   parseCheckDirective,
+  checkDirectiveError,
   toStages,
 } from '../src/index.js';
 
@@ -84,8 +85,25 @@ describe('directives', () => {
   });
   it('parses check=skip=all', () => {
     // docs.docker.com/reference/build-checks/: `# check=skip=all` skips every check.
-    expect(parseCheckDirective('skip=all')).toEqual({ skip: 'all', error: false });
-    expect(parseCheckDirective('error=true')).toEqual({ skip: [], error: true });
+    expect(parseCheckDirective('skip=all')).toEqual({ skip: 'all', error: false, experimental: [] });
+    expect(parseCheckDirective('error=true')).toEqual({ skip: [], error: true, experimental: [] });
+  });
+  it('parses check options like linter.ParseLintOptions', () => {
+    // moby/buildkit frontend/dockerfile/linter/linter.go ParseLintOptions: skip/experimental lists are
+    // trimmed, "all" is special, error is strconv.ParseBool, at most three ";" parts (SplitN(s, ";", 3)).
+    expect(parseCheckDirective(' skip = A , B ; experimental=all ')).toEqual({ skip: ['A', 'B'], error: false, experimental: 'all' });
+    expect(parseCheckDirective('experimental=CopyIgnoredFile;error=1')).toEqual({ skip: [], error: true, experimental: ['CopyIgnoredFile'] });
+    expect(parseCheckDirective('')).toEqual({ skip: [], error: false, experimental: [] });
+    expect(checkDirectiveError('skip')).toBe('invalid check option "skip"');
+    expect(checkDirectiveError('foo=bar')).toBe('invalid check option "foo"');
+    expect(checkDirectiveError('error=maybe')).toMatch(/^failed to parse check option "error=maybe"/);
+    // The fourth part stays glued to the third: "error=true;x=y" is not a boolean.
+    expect(checkDirectiveError('skip=A;skip=B;error=true;x=y')).toMatch(/^failed to parse check option/);
+    expect(parseCheckDirective('skip=A;skip=B;error=true;x=y')).toBeUndefined();
+  });
+  it('reports a malformed check directive like BuildKit (the build fails)', () => {
+    const { diagnostics } = parse('# check=skip\nFROM scratch\n');
+    expect(diagnostics.map((d) => [d.code, d.location?.line])).toEqual([['DOCKERFILE_INVALID_CHECK_DIRECTIVE', 1]]);
   });
 });
 

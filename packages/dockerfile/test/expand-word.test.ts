@@ -5,7 +5,7 @@ import { BoxerError } from '@boxer/diagnostics';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { expandWord, expandWords, REQUIRED_VARIABLE, BAD_SUBSTITUTION } from '../src/index.js';
+import { expandWord, expandWords, expandWordWithMatches, REQUIRED_VARIABLE, BAD_SUBSTITUTION } from '../src/index.js';
 import { patternToRegex } from '../src/shell/lex.js';
 
 const map = (env: Record<string, string>) => (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
@@ -31,7 +31,7 @@ const TABLE = readFileSync(fileURLToPath(new URL('./words.tsv', import.meta.url)
 
 describe('expandWord: reference tables (words.tsv)', () => {
   it('has the rows', () => {
-    expect(TABLE.length).toBeGreaterThanOrEqual(120);
+    expect(TABLE.length).toBeGreaterThanOrEqual(150);
   });
   it.each(TABLE)('%s', (input, expected, env) => {
     expect(run(input, env)).toBe(expected);
@@ -129,5 +129,25 @@ describe('expandWords (ProcessWords)', () => {
     expect(expandWords('RUN <<EOF <<EOF2', () => undefined, raw)).toEqual(['RUN', '<<EOF', '<<EOF2']);
     expect(expandWords("RUN '<<EOF'", () => undefined, raw)).toEqual(['RUN', "'<<EOF'"]);
     expect(expandWords('RUN "<<EOF"', () => undefined, raw)).toEqual(['RUN', '"<<EOF"']);
+  });
+});
+
+describe('expandWordWithMatches: BuildKit TestProcessWithMatches matches/unmatched', () => {
+  // Source: lex_test.go @ 12f04ef5, TestProcessWithMatches: every lookup counts, also inside ${a:-w}.
+  it.each([
+    ['x ${UNUSED}', { DUMMY: 'dummy' }, [], ['UNUSED']],
+    ['x ${FOO}', { FOO: 'y' }, ['FOO'], []],
+    ['${FOO-aaa} ${BAR-bbb} ${BAZ-ccc}', { FOO: 'xxx', BAR: '' }, ['FOO', 'BAR'], ['BAZ']],
+    ['${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}', { FOO: 'xxx', BAR: '' }, ['FOO', 'BAR'], ['BAZ']],
+    ['${FOO:-}', {}, [], ['FOO']],
+    ['${FOO:+aaa} ${BAR:+bbb} ${BAZ:+ccc}', { FOO: 'xxx', BAR: '' }, ['FOO', 'BAR'], ['BAZ']],
+    ['${FOO#$BAR}', { FOO: 'xxyy', BAR: 'x' }, ['FOO', 'BAR'], []],
+    ['${ABC:-.}${FOO%x}${ABC:-.}', { FOO: 'xxyy' }, ['FOO'], ['ABC']],
+    ['${FOO/$NEEDLE/$REPLACEMENT}', { FOO: 'http://google.de', NEEDLE: 'http://', REPLACEMENT: 'https://' }, ['FOO', 'NEEDLE', 'REPLACEMENT'], []],
+    ['${FOO///}', {}, [], ['FOO']],
+  ] as [string, Record<string, string>, string[], string[]][])('%s', (word, env, matched, unmatched) => {
+    const r = expandWordWithMatches(word, map(env));
+    expect([...r.matched].sort()).toEqual([...matched].sort());
+    expect([...r.unmatched].sort()).toEqual([...unmatched].sort());
   });
 });

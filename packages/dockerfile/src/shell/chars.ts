@@ -4,16 +4,23 @@
 
 /** Go `unicode.IsSpace`. */
 export function isSpace(ch: string): boolean {
-  return /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u.test(ch);
+  const c = ch.charCodeAt(0);
+  // NOTE: ASCII fast path; the regexp is only for the rare non-ASCII code point.
+  if (c < 0x80) return ch.length === 1 && (c === 0x20 || (c >= 0x09 && c <= 0x0d));
+  return /^[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u.test(ch);
 }
 
 /** Go `unicode.IsLetter` (category L). */
 export function isLetter(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return ch.length === 1 && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
   return /^\p{L}$/u.test(ch);
 }
 
 /** Go `unicode.IsDigit` (category Nd). */
 export function isDigit(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return ch.length === 1 && c >= 0x30 && c <= 0x39;
   return /^\p{Nd}$/u.test(ch);
 }
 

@@ -29,6 +29,8 @@ export interface ExpandOptions {
 }
 
 const EOF = '';
+/** How deeply `${...}` may nest inside one word (see processDollar). */
+const MAX_NESTING = 1000;
 
 /** @internal An expansion failure before it is turned into a diagnostic. */
 export class LexError extends Error {
@@ -40,6 +42,9 @@ export class LexError extends Error {
     this.name = 'LexError';
   }
 }
+
+/** Go unicode.IsSpace characters (see chars.ts isSpace). */
+const HAS_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
 
 class Words {
   word = '';
@@ -64,6 +69,11 @@ class Words {
   }
 
   addString(s: string): void {
+    // NOTE: without white space, adding the characters one by one is the same as adding the string.
+    if (s.length > 0 && !HAS_SPACE.test(s)) {
+      this.addRawString(s);
+      return;
+    }
     for (const ch of s) this.addChar(ch);
   }
 
@@ -83,8 +93,10 @@ class Words {
 }
 
 class ShellWord {
-  private readonly chars: string[];
+  /** The word; `pos` is a UTF-16 index into it, moved a code point at a time. */
+  private readonly src: string;
   private pos = 0;
+  private depth = 0;
   private rawEscapes: boolean;
   private readonly escapeToken: string;
 
@@ -93,17 +105,34 @@ class ShellWord {
     private readonly lookup: Lookup,
     private readonly opts: ExpandOptions,
   ) {
-    this.chars = Array.from(word);
+    this.src = word;
     this.rawEscapes = opts.rawEscapes ?? false;
     this.escapeToken = opts.escapeToken ?? '\\';
   }
 
   private peek(): string {
-    return this.pos < this.chars.length ? this.chars[this.pos]! : EOF;
+    if (this.pos >= this.src.length) return EOF;
+    const c = this.src.charCodeAt(this.pos);
+    if (c < 0xd800 || c > 0xdbff) return this.src[this.pos]!;
+    return String.fromCodePoint(this.src.codePointAt(this.pos)!);
   }
 
   private next(): string {
-    return this.pos < this.chars.length ? this.chars[this.pos++]! : EOF;
+    const ch = this.peek();
+    this.pos += ch.length;
+    return ch;
+  }
+
+  /** End of the run of characters from `pos` that processStopOn copies unchanged. */
+  private plainRunEnd(stopChar: string, quotes: boolean): number {
+    const s = this.src;
+    let i = this.pos;
+    while (i < s.length) {
+      const ch = s[i]!;
+      if (ch === '$' || ch === this.escapeToken || ch === stopChar || (quotes && (ch === "'" || ch === '"'))) break;
+      i++;
+    }
+    return i;
   }
 
   process(): { result: string; words: string[] } {
@@ -131,6 +160,15 @@ class ShellWord {
           else words.addRawString(tmp);
           continue;
         }
+        if (ch !== this.escapeToken) {
+          // NOTE: a run of ordinary characters is copied in one piece (same result as one at a time).
+          const end = this.plainRunEnd(stopChar, quotes);
+          const run = this.src.slice(this.pos, end);
+          this.pos = end;
+          words.addString(run);
+          result += run;
+          continue;
+        }
         ch = this.next();
         if (ch === this.escapeToken) {
           if (this.rawEscapes) {
@@ -155,18 +193,12 @@ class ShellWord {
 
   private processSingleQuote(): string {
     // Everything up to the next ' is literal; a ' cannot be escaped inside single quotes.
-    let result = '';
-    let ch = this.next();
-    if (this.opts.rawQuotes) result += ch;
-    for (;;) {
-      ch = this.next();
-      if (ch === EOF) throw new LexError('unexpected end of statement while looking for matching single-quote');
-      if (ch === "'") {
-        if (this.opts.rawQuotes) result += ch;
-        return result;
-      }
-      result += ch;
-    }
+    const open = this.next();
+    const close = this.src.indexOf("'", this.pos);
+    if (close < 0) throw new LexError('unexpected end of statement while looking for matching single-quote');
+    const body = this.src.slice(this.pos, close);
+    this.pos = close + 1;
+    return this.opts.rawQuotes ? open + body + "'" : body;
   }
 
   private processDoubleQuote(): string {
@@ -198,6 +230,17 @@ class ShellWord {
   }
 
   private processDollar(): string {
+    // NOTE: Go's growable stack lets BuildKit nest ${a:-${b:-...}} without bound; a JS stack does not,
+    // so nesting deeper than MAX_NESTING is refused (as a bad substitution) instead of overflowing.
+    if (++this.depth > MAX_NESTING) throw new LexError(`syntax error: substitutions nested deeper than ${MAX_NESTING}`);
+    try {
+      return this.processDollarInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private processDollarInner(): string {
     this.next(); // '$'
     if (this.peek() !== '{') {
       const name = this.processName();
@@ -231,6 +274,8 @@ class ShellWord {
       }
       // NOTE: only # and % keep escapes in their word: it is a pattern, where \* and \? matter.
       const raw = ch === '#' || ch === '%';
+      // NOTE: `${a:#p}` and `${a:%p}` are refused before the word is read (BuildKit lex.go processDollar).
+      if (nullIsUnset && raw) throw new LexError(`unsupported modifier (${chs}) in substitution`);
       let word: string;
       try {
         word = this.processStopOn('}', raw).result;
@@ -303,18 +348,21 @@ class ShellWord {
   private processName(): string {
     // A name is letters, digits and _; a leading digit reads all digits ($10), and a special
     // parameter ($@ $* $# $? $- $$ $! $0) is one character.
-    let name = '';
-    while (this.peek() !== EOF) {
-      const ch = this.peek();
-      if (name === '' && isDigit(ch)) {
-        while (this.peek() !== EOF && isDigit(this.peek())) name += this.next();
-        return name;
-      }
-      if (name === '' && isSpecialParam(ch)) return this.next();
-      if (!isLetter(ch) && !isDigit(ch) && ch !== '_') break;
-      name += this.next();
+    const first = this.peek();
+    if (first === EOF) return '';
+    if (isDigit(first)) {
+      const start = this.pos;
+      while (this.peek() !== EOF && isDigit(this.peek())) this.next();
+      return this.src.slice(start, this.pos);
     }
-    return name;
+    if (isSpecialParam(first)) return this.next();
+    const start = this.pos;
+    for (;;) {
+      const ch = this.peek();
+      if (ch === EOF || (!isLetter(ch) && !isDigit(ch) && ch !== '_')) break;
+      this.pos += ch.length;
+    }
+    return this.src.slice(start, this.pos);
   }
 }
 
@@ -475,6 +523,39 @@ function fail(word: string, e: unknown, location: SourceLocation | undefined): n
 export function expandWord(word: string, lookup: Lookup, options: ExpandOptions = {}): string {
   try {
     return new ShellWord(word, lookup, options).process().result;
+  } catch (e) {
+    return fail(word, e, options.location);
+  }
+}
+
+/** What {@link expandWordWithMatches} returns (BuildKit `ProcessWordResult`). */
+export interface ExpandWithMatchesResult {
+  /** The expanded word (ProcessWord). */
+  result: string;
+  /** The expanded word split into words (ProcessWords). */
+  words: string[];
+  /** Names that were looked up and set. */
+  matched: Set<string>;
+  /** Names that were looked up and not set (also inside `${a:-default}`: BuildKit counts every lookup). */
+  unmatched: Set<string>;
+}
+
+/**
+ * Expands like BuildKit's `ProcessWordWithMatches`: the result plus the variable names it looked up,
+ * split into set and unset ones (what the UndefinedVar and UndefinedArgInFrom checks use).
+ * @throws BoxerError like {@link expandWord}.
+ */
+export function expandWordWithMatches(word: string, lookup: Lookup, options: ExpandOptions = {}): ExpandWithMatchesResult {
+  const matched = new Set<string>();
+  const unmatched = new Set<string>();
+  const recording: Lookup = (name) => {
+    const v = lookup(name);
+    (v === undefined ? unmatched : matched).add(name);
+    return v;
+  };
+  try {
+    const r = new ShellWord(word, recording, options).process();
+    return { result: r.result, words: r.words, matched, unmatched };
   } catch (e) {
     return fail(word, e, options.location);
   }
