@@ -4,6 +4,8 @@ export type { BuildOptions, BuildResult } from './api/build.js';
 export { run } from './api/run.js';
 export type { RunOptions } from './api/run.js';
 export { inspect } from './api/inspect.js';
+export { check } from './api/check.js';
+export type { CheckOptions, DockerfileCheck } from './api/check.js';
 export type { InspectResult, InspectedFile } from './api/inspect.js';
 export { VERSION } from './version.js';
 export { BoxerError, InternalError, formatDiagnostic } from '@boxer/diagnostics';

@@ -6,7 +6,7 @@
 // (PATH default, ENTRYPOINT resetting an inherited CMD, WORKDIR mkdir, triggers not carried over).
 import { BoxerError, InternalError, type Diagnostic, type SourceLocation } from '@boxer/diagnostics';
 import type { Emit } from '@boxer/events';
-import { expandInstruction, parse, toStages, type ArgInstruction, type CopyInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
+import { CHECK_FAILED, check, expandInstruction, parse, toStages, type ArgInstruction, type CopyInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
 import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
@@ -102,7 +102,16 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const warnings: Diagnostic[] = [];
   const parsed = parse(text, { file });
   const staged = toStages(parsed.ast, {});
-  const all = [...parsed.diagnostics, ...staged.diagnostics];
+  // BuildKit runs its build checks during every build: their warnings are printed, and with
+  // `# check=error=true` they fail it (DOCKERFILE_CHECK_FAILED).
+  const linted = check(parsed.ast, { ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}), platformArgs: Object.fromEntries(predefinedArgs()) });
+  const seen = new Set<string>();
+  const all = [...parsed.diagnostics, ...staged.diagnostics, ...linted.warnings, ...linted.errors.filter((e) => e.code === CHECK_FAILED)].filter((x) => {
+    const key = `${x.code}:${x.location?.line}:${x.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const errors = all.filter((x) => x.severity === 'error');
   warnings.push(...all.filter((x) => x.severity === 'warning'));
   const stages = staged.stages;

@@ -350,6 +350,15 @@ describe('the build context', () => {
     await expect(buildImage({ dockerfile: { text: 'FROM scratch\nENV A=1\n', file: 'Dockerfile' }, contextDir: join(root, 'missing') })).rejects.toMatchObject({ diagnostic: { code: 'BUILD_CONTEXT_NOT_FOUND' } });
   });
 
+  it('runs the build checks: warnings by default, a failure with # check=error=true', async () => {
+    // Reference (Build checks): "docker build" reports check warnings; "#check=error=true" makes them fail the build.
+    const ok = await build('FROM scratch\nCMD echo hi\n');
+    expect(ok.warnings.map((w) => [w.code, w.location?.line])).toEqual([['DOCKERFILE_JSON_ARGS_RECOMMENDED', 2]]);
+    const failed = await fails('# check=error=true\nFROM scratch\nCMD echo hi\n');
+    expect(failed.map((x) => x.code)).toContain('DOCKERFILE_CHECK_FAILED');
+    expect(await build('# check=skip=JSONArgsRecommended\nFROM scratch\nCMD echo hi\n').then((r) => r.warnings)).toEqual([]);
+  });
+
   it('reports warnings together with the errors of a failed build', async () => {
     expect(await fails('FROM scratch\nMAINTAINER someone\nRUN make\n')).toEqual([
       { code: 'BUILD_UNSUPPORTED_INSTRUCTION', line: 3 },
