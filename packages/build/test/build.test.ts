@@ -156,6 +156,23 @@ describe('COPY', () => {
     expect(ignored).toEqual([{ code: 'BUILD_COPY_SOURCE_NOT_FOUND', line: 2 }]);
   });
 
+  it('follows Docker\'s .dockerignore rules: ** at any depth, later lines win', async () => {
+    // Reference (.dockerignore): "**/*.go" excludes .go files in all directories; "the last line that
+    // matches a file determines whether it is included or excluded".
+    const r = await build('FROM scratch\nCOPY . /c/\n', { 'a.go': '1', 'x/y/b.go': '2', 'x/keep.txt': 'k', 'x/y/z/main.go': '3' }, { ignorePatterns: ['**/*.go', '!x/y/z/main.go'] });
+    expect(paths(r.tree).filter((p) => p.startsWith('/c/'))).toEqual(['/c/x', '/c/x/keep.txt', '/c/x/y', '/c/x/y/z', '/c/x/y/z/main.go']);
+    const flipped = await build('FROM scratch\nCOPY . /c/\n', { 'a.go': '1', 'b.txt': '2' }, { ignorePatterns: ['!a.go', '*.go'] });
+    expect(paths(flipped.tree).filter((p) => p.startsWith('/c/'))).toEqual(['/c/b.txt']);
+  });
+
+  it('prefers <Dockerfile>.dockerignore beside the Dockerfile over the context\'s .dockerignore', async () => {
+    // Reference (.dockerignore): "the build client looks for a file named <Dockerfile-name>.dockerignore" first.
+    const { readIgnoreFile } = await import('@boxer/build');
+    const dir = ctx({ '.dockerignore': '*.txt\n', 'build/app.Dockerfile': 'FROM scratch\n', 'build/app.Dockerfile.dockerignore': '# only logs\n*.log\n' });
+    expect(readIgnoreFile(dir, join(dir, 'build/app.Dockerfile'))).toEqual(['*.log']);
+    expect(readIgnoreFile(dir)).toEqual(['*.txt']);
+  });
+
   it('stamps every created file with SOURCE_DATE_EPOCH', async () => {
     const r = await build('FROM scratch\nCOPY a /a\nWORKDIR /w\n', { a: '1' }, { sourceDateEpoch: 1_700_000_000 });
     expect(r.tree.get('/a').mtime).toBe(1_700_000_000n * 1_000_000_000n);
