@@ -6,6 +6,8 @@
 #
 #   clang-19, lld-19, libclang-rt-19-dev-wasm32, wasi-libc  build fixtures/wasm/*.wasm (build-fixtures.sh)
 #   gcc, libc6-dev                                          build the same C natively (gcc -static) as the tests' reference
+#   docker-registry, skopeo, umoci, openssl                 @boxer/registry tests: a real registry on 127.0.0.1 (token auth
+#                                                           cert by openssl), images written and read by other tools
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -17,6 +19,10 @@ packages=(
   "wasi-libc:"
   "gcc:gcc"
   "libc6-dev:"
+  "docker-registry:docker-registry"
+  "skopeo:skopeo"
+  "umoci:umoci"
+  "openssl:openssl"
 )
 
 sudo_cmd=()

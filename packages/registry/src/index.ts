@@ -1,0 +1,13 @@
+export { parseReference, familiarString, DOCKER_HUB_DOMAIN, DOCKER_HUB_API_HOST } from './reference.js';
+export type { ImageReference } from './reference.js';
+export { loadDockerCredentials, defaultDockerConfigPath } from './credentials.js';
+export type { Credentials, CredentialLookup } from './credentials.js';
+export type { RegistryOptions } from './client.js';
+export { MEDIA_TYPES, MANIFEST_ACCEPT, DEFAULT_PLATFORM, parseManifest, selectPlatform, platformString } from './manifest.js';
+export type { Platform, Descriptor, ImageManifest, ImageIndex } from './manifest.js';
+export { pullImage, pullManifestAndBlobs } from './pull.js';
+export type { PullOptions, PulledImage, PulledManifest, CachedBlob } from './pull.js';
+export { pushArtifact, pushBlob, pushManifest, artifactManifest } from './push.js';
+export type { PushArtifactOptions, ArtifactLayer } from './push.js';
+export { blobPath } from './cache.js';
+export * from './diagnostics.js';
