@@ -33,3 +33,13 @@ export const BUILD_BAD_SOURCE_DATE_EPOCH = 'BUILD_BAD_SOURCE_DATE_EPOCH';
 export function badSourceDateEpoch(value: string): Diagnostic {
   return { code: BUILD_BAD_SOURCE_DATE_EPOCH, severity: 'error', message: `SOURCE_DATE_EPOCH=${JSON.stringify(value)} is not a whole number of seconds`, hint: 'unset it, or set it to e.g. `git log -1 --format=%ct`', url: docsUrl(BUILD_BAD_SOURCE_DATE_EPOCH) };
 }
+
+export const CLI_NOT_A_BOX_ARTIFACT = 'CLI_NOT_A_BOX_ARTIFACT';
+export function notABoxArtifact(ref: string, mediaTypes: string[]): Diagnostic {
+  return {
+    code: CLI_NOT_A_BOX_ARTIFACT, severity: 'error',
+    message: `${ref} is not a box: its layers are ${mediaTypes.map((m) => JSON.stringify(m)).join(', ') || 'none'}, none of them application/wasm`,
+    hint: 'to build a box from a container image, use it in FROM and `boxer build`; `boxer pull`/`run` take boxes pushed with `boxer push`',
+    url: docsUrl(CLI_NOT_A_BOX_ARTIFACT),
+  };
+}

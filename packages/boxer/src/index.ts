@@ -5,6 +5,8 @@ export { run } from './api/run.js';
 export type { RunOptions } from './api/run.js';
 export { inspect } from './api/inspect.js';
 export { check } from './api/check.js';
+export { push, pull, boxArtifact, writeOciLayout, defaultCacheDir, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE } from './api/artifact.js';
+export type { RemoteOptions, ArtifactParts } from './api/artifact.js';
 export type { CheckOptions, DockerfileCheck } from './api/check.js';
 export type { InspectResult, InspectedFile } from './api/inspect.js';
 export { VERSION } from './version.js';

@@ -10,6 +10,7 @@ import { encodeSnapshot } from '@boxer/vfs';
 import { VERSION } from '../version.js';
 import { badSourceDateEpoch } from '../diagnostics.js';
 import { parseOutput, type OutputSpec } from './output.js';
+import { writeOciLayout } from './artifact.js';
 
 export interface BuildOptions {
   /** Build context directory. @default '.' */
@@ -78,7 +79,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   });
   const result: BuildResult = { box, manifest, warnings: image.warnings };
   if (out) {
-    await writeAtomic(out.dest, box);
+    if (out.type === 'oci') await writeOciLayout(box, out.dest, out.tag);
+    else await writeAtomic(out.dest, box);
     result.output = out.dest;
   }
   return result;

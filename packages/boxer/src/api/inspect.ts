@@ -1,6 +1,6 @@
 // inspect(): what a box holds — config, requested grants, limits, provenance and every file.
 import { readBox, type BoxManifest } from '@boxer/bundle';
-import { readBoxFile } from './run.js';
+import { openBox } from './run.js';
 
 export interface InspectedFile {
   path: string;
@@ -26,7 +26,7 @@ export interface InspectResult {
 
 export async function inspect(box: string | Uint8Array): Promise<InspectResult> {
   const file = typeof box === 'string' ? box : 'the box';
-  const bytes = typeof box === 'string' ? await readBoxFile(box) : box;
+  const bytes = typeof box === 'string' ? await openBox(box) : box;
   const opened = readBox(bytes, { file });
   // NOTE: decoding validates every entry and hashes every file against the digest it claims, so what
   // inspect shows is what a run gets.

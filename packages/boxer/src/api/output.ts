@@ -3,11 +3,14 @@ import { BoxerError } from '@boxer/diagnostics';
 import { badOutput, plannedOutput } from '../diagnostics.js';
 
 export interface OutputSpec {
-  type: 'box';
+  /** `box`: the .wasm; `oci`: an OCI image layout holding the box as a Wasm artifact (a dir, or a .tar). */
+  type: 'box' | 'oci';
   dest: string;
+  /** `oci` only: the tag recorded in index.json (`name=` as in buildx). @default 'latest' */
+  tag?: string;
 }
 
-const PLANNED = new Set(['oci', 'web', 'portable']);
+const PLANNED = new Set(['web', 'portable']);
 
 export function parseOutput(spec: string): OutputSpec {
   if (!/^[a-z]+=/.test(spec)) return { type: 'box', dest: spec };
@@ -22,9 +25,10 @@ export function parseOutput(spec: string): OutputSpec {
   if (PLANNED.has(type)) {
     throw new BoxerError(plannedOutput(type));
   }
-  if (type !== 'box') throw bad(spec, `unknown type ${JSON.stringify(type)}`);
+  if (type !== 'box' && type !== 'oci') throw bad(spec, `unknown type ${JSON.stringify(type)}`);
   if (!dest) throw bad(spec, 'dest= is missing');
-  return { type: 'box', dest };
+  const name = fields.get('name');
+  return { type, dest, ...(type === 'oci' && name ? { tag: name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name } : {}) };
 }
 
 function bad(spec: string, why: string): BoxerError {
