@@ -6,6 +6,7 @@
 #
 #   clang-19, lld-19, libclang-rt-19-dev-wasm32, wasi-libc  build fixtures/wasm/*.wasm (build-fixtures.sh)
 #   gcc, libc6-dev                                          build the same C natively (gcc -static) as the tests' reference
+#   zstd, strace                                            @boxer/layers tests: zstd bombs, no host writes (strace)
 #   docker-registry, skopeo, umoci, openssl                 @boxer/registry tests: a real registry on 127.0.0.1 (token auth
 #                                                           cert by openssl), images written and read by other tools
 set -euo pipefail
@@ -23,6 +24,8 @@ packages=(
   "skopeo:skopeo"
   "umoci:umoci"
   "openssl:openssl"
+  "zstd:zstd"
+  "strace:strace"
 )
 
 sudo_cmd=()

@@ -25,7 +25,7 @@ if (!existsSync('node_modules/.package-lock.json')) {
   if (sh('npm', ['ci']) !== 0) process.exit(1);
 }
 
-const tools = ['clang-19', 'wasm-ld-19', 'gcc', 'docker-registry', 'umoci', 'skopeo', 'openssl'];
+const tools = ['clang-19', 'wasm-ld-19', 'gcc', 'docker-registry', 'umoci', 'skopeo', 'openssl', 'zstd', 'strace'];
 const missing = tools.filter((t) => !have(t));
 // gcc -static needs the static libc; gcc prints a bare name when it has no such file.
 const staticLibc = have('gcc') ? spawnSync('gcc', ['-print-file-name=libc.a'], { encoding: 'utf8' }).stdout.trim() : '';

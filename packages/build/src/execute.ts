@@ -7,7 +7,7 @@
 import { BoxerError, InternalError, type Diagnostic, type SourceLocation } from '@boxer/diagnostics';
 import type { Emit } from '@boxer/events';
 import { CHECK_FAILED, check, expandInstruction, parse, toStages, type ArgInstruction, type CopyInstruction, type Instruction, type Stage } from '@boxer/dockerfile';
-import { getEnv, resolveBase, setEnv, type ImageConfig } from '@boxer/image';
+import { getEnv, resolveBase, setEnv, type ImageConfig, type ResolveBaseOptions } from '@boxer/image';
 import { Tree, VfsError } from '@boxer/vfs';
 import type { BuildStep } from '@boxer/bundle';
 import { checkContextDir, loadContext, type LoadedContext } from './context.js';
@@ -55,6 +55,8 @@ export interface BuildImageOptions {
   sourceDateEpoch?: number;
   /** Hosts `ADD <url>` may download from (`--allow-net`): true for any, or `host[:port]` entries. @default none */
   allowNet?: NetAllow;
+  /** How FROM and COPY --from reach images: blob cache, platform, registries allowed over plain HTTP, credentials. */
+  images?: Omit<ResolveBaseOptions, 'location' | 'baseDir' | 'emit' | 'signal'>;
   emit?: Emit;
 }
 
@@ -213,9 +215,10 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   let stepNo = 0;
   const done = new Map<Stage, StageResult>();
   const images = new Map<string, Promise<Tree>>();
+  const baseOptions = (location: SourceLocation): ResolveBaseOptions => ({ ...options.images, location, baseDir: options.contextDir, ...(emit ? { emit } : {}) });
   const imageTree = (ref: string, loc: SourceLocation): Promise<Tree> => {
     let t = images.get(ref);
-    if (!t) images.set(ref, (t = resolveBase(ref, { location: loc }).then((b) => b.tree)));
+    if (!t) images.set(ref, (t = resolveBase(ref, baseOptions(loc)).then((b) => b.tree)));
     return t;
   };
 
@@ -243,7 +246,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       delete config.OnBuild;
     } else {
       const image = fromImage(stage);
-      const base = await resolveBase(image, { location: stage.from.location });
+      const base = await resolveBase(image, baseOptions(stage.from.location));
       tree = base.tree;
       config = base.config;
       bases.push({ stage: stage.name ?? String(stage.index), ref: base.ref, ...(base.digest ? { digest: base.digest } : {}) });

@@ -11,15 +11,28 @@ export const SECTION_MANIFEST = 'boxer.manifest';
 export const SECTION_INDEX = 'boxer.snapshot.index';
 export const SECTION_DATA = 'boxer.snapshot.data';
 
+/**
+ * Resource limits of a run. In a manifest they are the box's defaults; `boxer run` flags and the
+ * API's `limits` override them, and the runtime caps them at its ceilings (@boxer/runtime's
+ * `LIMIT_CEILINGS`). Every value is a whole number; all are enforced (see packages/runtime/README.md).
+ */
 export interface BoxLimits {
-  /** Guest linear memory cap, bytes. */
+  /**
+   * Guest linear memory cap, bytes (whole 64 KiB pages count; at most 4 GiB). The module's memory
+   * maximum is lowered to it, so `memory.grow` past it fails in the guest; a module whose minimum
+   * is above it is refused (RUNTIME_MEMORY_LIMIT). `--memory`.
+   */
   memoryBytes: number;
-  /** Wall time, ms; 0 = none. */
+  /** Wall time, ms; 0 = none; at most 2^31-1. Past it the guest is stopped, exit 124. `--timeout`. */
   timeoutMs: number;
+  /** Descriptors are numbered below this (EMFILE past it); 4 to 65536. `--max-fds`. */
   maxFds: number;
-  /** stdout + stderr bytes. */
+  /** stdout + stderr bytes; past it the guest is stopped, exit 153 (RUNTIME_OUTPUT_LIMIT). `--max-output`. */
   maxOutputBytes: number;
-  /** Bytes the guest may add to its writable layer. */
+  /**
+   * Bytes of file data the guest may add to its writable layer (file growth and symlink targets);
+   * past it writes fail with ENOSPC. `--max-write`.
+   */
   maxWriteBytes: number;
 }
 

@@ -19,6 +19,8 @@ const DIGEST_HEX: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128
 /** True when reference.ParseNormalizedNamed(s) succeeds (docker.io/library normalization included). */
 export function isValidImageReference(s: string): boolean {
   if (s === '' || IDENTIFIER.test(s)) return false;
+  // boxer's local image sources (FROM oci-layout://PATH[:TAG], oci-archive://…, docker-archive://…).
+  if (/^(oci-layout|oci-archive|docker-archive):\/\/./.test(s)) return true;
   // splitDockerDomain: the first component is a registry only if it has "." or ":" or is localhost.
   const slash = s.indexOf('/');
   let domain = 'docker.io';

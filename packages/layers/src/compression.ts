@@ -1,8 +1,9 @@
 // Compression sniffing and streaming decompression for archives and layers. Decided by content, not
 // by name (Docker: "Whether a file is identified as a recognized compression format or not is done
 // solely based on the contents of the file"). gzip uses the platform's DecompressionStream, bzip2
-// unbzip2-stream, xz xz-decompress (Wasm); zstd is refused until layers need it.
+// unbzip2-stream, xz xz-decompress (Wasm), zstd fzstd (pure JS, streaming; OCI `+zstd` layers).
 import { PassThrough, Readable } from 'node:stream';
+import { Decompress as ZstdDecompress } from 'fzstd';
 import bunzip2 from 'unbzip2-stream';
 import xz from 'xz-decompress';
 
@@ -30,9 +31,29 @@ export function looksLikeTar(bytes: Uint8Array): boolean {
   return stored === sum;
 }
 
-/** A stream of the decompressed bytes of `input` (`kind` from sniffCompression; not zstd). */
-export function decompress(input: ReadableStream<Uint8Array>, kind: Exclude<Compression, 'zstd'>): ReadableStream<Uint8Array> {
+export interface DecompressOptions {
+  /**
+   * Called with the size of every decompressed chunk as it is produced, before it is queued; throwing
+   * stops decompression. zstd decodes a pushed chunk synchronously, so this is where a bomb is caught
+   * within one block (128 KiB) instead of after a whole chunk's output has been buffered.
+   */
+  onOutput?: (bytes: number) => void;
+  /** Largest zstd window (bytes) a frame may ask for; zstd's own default decoder limit. @default 128 MiB */
+  maxZstdWindow?: number;
+}
+
+/** Thrown by the zstd decoder for a frame whose window is over `maxZstdWindow`. */
+export class ZstdWindowError extends Error {
+  constructor(readonly window: number, readonly limit: number) {
+    super(`zstd window of ${window} bytes exceeds the limit of ${limit}`);
+  }
+}
+
+/** A stream of the decompressed bytes of `input` (`kind` from sniffCompression). */
+export function decompress(input: ReadableStream<Uint8Array>, kind: Compression, options: DecompressOptions = {}): ReadableStream<Uint8Array> {
   switch (kind) {
+    case 'zstd':
+      return zstdStream(input, options);
     case 'none':
       return input;
     case 'gzip':
@@ -58,5 +79,78 @@ export function bytesStream(bytes: Uint8Array, chunk = 1 << 20): ReadableStream<
       controller.enqueue(bytes.subarray(offset, offset + chunk));
       offset += chunk;
     },
+  });
+}
+
+/**
+ * The window size a zstd frame header at the start of `head` asks for (RFC 8878 §3.1.1.1), or
+ * undefined when `head` is too short to tell. fzstd allocates the window up front, so it is checked
+ * before the decoder sees the frame. NOTE: only the first frame is checked; later frames of a
+ * multi-frame stream are bounded by fzstd's own 2 GiB ceiling.
+ */
+export function zstdWindowSize(head: Uint8Array): number | undefined {
+  if (head.length < 6) return undefined;
+  const fhd = head[4]!;
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  if (!singleSegment) {
+    const wd = head[5]!;
+    const base = 2 ** (10 + (wd >> 3));
+    return base + (base / 8) * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+  const fcsBytes = fcsFlag === 0 ? 1 : 1 << fcsFlag;
+  const at = 5 + dictBytes;
+  if (head.length < at + fcsBytes) return undefined;
+  let size = 0;
+  for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + head[at + i]!;
+  return fcsFlag === 1 ? size + 256 : size;
+}
+
+function zstdStream(input: ReadableStream<Uint8Array>, options: DecompressOptions): ReadableStream<Uint8Array> {
+  const maxWindow = options.maxZstdWindow ?? 128 * 1024 ** 2;
+  const reader = input.getReader();
+  let out: Uint8Array[] = [];
+  const decoder = new ZstdDecompress((chunk) => {
+    if (chunk.length === 0) return;
+    options.onOutput?.(chunk.length);
+    // NOTE: fzstd reuses no output buffers, so the chunk can be queued as it is.
+    out.push(chunk);
+  });
+  let head: Uint8Array | undefined = new Uint8Array(0);
+  const STEP = 64 * 1024;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (out.length === 0) {
+        const { value, done } = await reader.read();
+        if (done) {
+          if (head !== undefined && head.length > 0) decoder.push(head);
+          head = undefined;
+          decoder.push(new Uint8Array(0), true);
+          for (const c of out) controller.enqueue(c);
+          out = [];
+          controller.close();
+          return;
+        }
+        if (head !== undefined) {
+          const joined = new Uint8Array(head.length + value.length);
+          joined.set(head);
+          joined.set(value, head.length);
+          const window = zstdWindowSize(joined);
+          if (window === undefined && joined.length < 32) {
+            head = joined;
+            continue;
+          }
+          head = undefined;
+          if (window !== undefined && window > maxWindow) throw new ZstdWindowError(window, maxWindow);
+          for (let i = 0; i < joined.length; i += STEP) decoder.push(joined.subarray(i, i + STEP));
+        } else {
+          for (let i = 0; i < value.length; i += STEP) decoder.push(value.subarray(i, i + STEP));
+        }
+      }
+      for (const c of out) controller.enqueue(c);
+      out = [];
+    },
+    cancel: (reason) => reader.cancel(reason),
   });
 }

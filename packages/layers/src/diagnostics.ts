@@ -24,10 +24,15 @@ export function limitExceeded(name: string, what: string, limit: number): Diagno
 
 export const LAYERS_UNSUPPORTED_COMPRESSION = 'LAYERS_UNSUPPORTED_COMPRESSION';
 export function unsupportedCompression(name: string, kind: string): Diagnostic {
-  return { code: LAYERS_UNSUPPORTED_COMPRESSION, severity: 'error', message: `${name} is ${kind}-compressed, which this version of boxer cannot decompress`, hint: 'recompress it with gzip, bzip2 or xz, or ship it uncompressed', url: docsUrl(LAYERS_UNSUPPORTED_COMPRESSION) };
+  return { code: LAYERS_UNSUPPORTED_COMPRESSION, severity: 'error', message: `${name} is ${kind}-compressed, which this version of boxer cannot decompress`, hint: 'recompress it with gzip, zstd, bzip2 or xz, or ship it uncompressed', url: docsUrl(LAYERS_UNSUPPORTED_COMPRESSION) };
 }
 
 export const LAYERS_SPECIAL_FILE = 'LAYERS_SPECIAL_FILE';
 export function specialFile(name: string, entry: string, type: string): Diagnostic {
   return { code: LAYERS_SPECIAL_FILE, severity: 'warning', message: `${name}: ${type} entry ${JSON.stringify(entry)} was left out (a box has no devices, FIFOs or sockets)`, hint: 'nothing to do unless the program needs that node; boxes get devices only through grants', url: docsUrl(LAYERS_SPECIAL_FILE) };
+}
+
+export const LAYERS_BAD_WHITEOUT = 'LAYERS_BAD_WHITEOUT';
+export function badWhiteout(name: string, entry: string, why: string): Diagnostic {
+  return { code: LAYERS_BAD_WHITEOUT, severity: 'error', message: `${name}: whiteout ${JSON.stringify(entry)} ${why}`, hint: 'this layer is malformed or hostile: a whiteout must name an entry of a directory that lower layers hold as a real directory', url: docsUrl(LAYERS_BAD_WHITEOUT) };
 }

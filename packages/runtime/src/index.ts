@@ -1,9 +1,12 @@
 // @boxer/runtime: the zero-authority host. `common/` is isomorphic (no node: imports); `node/` adds
 // worker threads and the watchdog.
-export { runBox, shareBox, EXIT_TIMEOUT } from './node/run.js';
+export { runBox, shareBox, DEFAULT_OUTPUT_BUFFER } from './node/run.js';
 export type { RunBoxOptions, RunResult } from './node/run.js';
-export { runGuest, EXIT_TRAP } from './common/run-guest.js';
+export { runGuest } from './common/run-guest.js';
 export type { GuestRunOptions } from './common/run-guest.js';
+export { EXIT_TRAP, EXIT_TIMEOUT, EXIT_OUTPUT_LIMIT, EXIT_BROKEN_PIPE } from './common/exit-codes.js';
+export { resolveLimits, checkLimit, LIMIT_CEILINGS, LIMIT_FLOORS } from './common/limits.js';
+export { checkPreview1Imports, limitMemory, PREVIEW1_SIGNATURES } from './common/wasm.js';
 export { resolveLaunch } from './common/launch.js';
 export type { Launch, LaunchOptions } from './common/launch.js';
 export * as diagnostics from './common/diagnostics.js';

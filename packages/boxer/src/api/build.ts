@@ -10,7 +10,8 @@ import { encodeSnapshot } from '@boxer/vfs';
 import { VERSION } from '../version.js';
 import { badSourceDateEpoch } from '../diagnostics.js';
 import { parseOutput, type OutputSpec } from './output.js';
-import { writeOciLayout } from './artifact.js';
+import { defaultCacheDir, writeOciLayout } from './artifact.js';
+import { loadDockerCredentials } from '@boxer/registry';
 
 export interface BuildOptions {
   /** Build context directory. @default '.' */
@@ -26,6 +27,12 @@ export interface BuildOptions {
   output?: string;
   /** Hosts `ADD <url>` may reach: true for any, or `host[:port]` entries. @default none (offline) */
   allowNet?: boolean | string[];
+  /** Blob cache for images pulled by FROM. @default $XDG_CACHE_HOME/boxer */
+  cacheDir?: string;
+  /** Platform to pick from multi-platform images after `wasi/wasm`, `os/arch[/variant]`. @default linux/amd64 */
+  platform?: string;
+  /** Registries reached over plain HTTP (127.0.0.1 and localhost always are). */
+  insecureRegistries?: string[];
   /** Timestamp for created files, seconds. @default process.env.SOURCE_DATE_EPOCH ?? 0 */
   sourceDateEpoch?: number;
   emit?: Emit;
@@ -62,6 +69,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     ...(options.target !== undefined ? { target: options.target } : {}),
     sourceDateEpoch: options.sourceDateEpoch ?? sourceDateEpochFromEnv(),
     ...(options.allowNet !== undefined ? { allowNet: options.allowNet } : {}),
+    images: {
+      cacheDir: options.cacheDir ?? defaultCacheDir(),
+      credentials: await loadDockerCredentials(),
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+    },
     ...(emit ? { emit } : {}),
   });
   emit?.({ type: 'stage', stage: 'build', status: 'end' });

@@ -3,14 +3,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BoxerError, InternalError, formatDiagnostic, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
-import { diagnostics as runtimeDiagnostics } from '@boxer/runtime';
+import { diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, LIMIT_CEILINGS, LIMIT_FLOORS } from '@boxer/runtime';
 import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
 import { VERSION } from '../version.js';
-import { parseDuration, parseSize } from './units.js';
+import { formatSize, parseDuration, parseSize } from './units.js';
 import { renderInspect } from './inspect-text.js';
-import { badKeyValue } from '../diagnostics.js';
+import { registerCheck } from './check.js';
+import { registerRegistryCommands } from './registry.js';
+import { badKeyValue, badValue } from '../diagnostics.js';
 
 /** Exit codes, as `docker run` uses them for its own failures. */
 const EXIT_USAGE = 2;
@@ -24,14 +26,23 @@ const RUN_EXIT: Record<string, number> = {
   [rt.RUNTIME_SCRIPT_UNSUPPORTED]: 126,
   [rt.RUNTIME_COMPONENT_UNSUPPORTED]: 126,
   [rt.RUNTIME_BAD_MODULE]: 126,
+  [rt.RUNTIME_MEMORY_LIMIT]: 126,
 };
 
 interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * Ends the process at once. A run cut short (timeout, broken pipe) uses it when the reader of
+   * stdout has not taken what boxer already wrote, so that boxer does not wait for that reader.
+   */
+  exit?: (code: number) => void;
 }
 
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+/** The reader of stdout or stderr went away; the run stops and boxer exits 141 without a word. */
+class BrokenPipe extends Error {}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, exit: (code) => process.exit(code) }): Promise<number> {
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;
   const printDiagnostic = (d: Diagnostic): void => void io.stderr.write(`${formatDiagnostic(d, { color })}\n`);
   let exitCode = 0;
@@ -51,8 +62,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--build-arg <KEY=VALUE>', 'set a build-time variable (repeatable)', collect, [] as string[])
     .option('--target <stage>', 'build this stage (default: the last)')
     .option('--allow-net [hosts]', 'let ADD download from these host[:port] entries (comma-separated), or from any host')
+    .option('--platform <os/arch>', 'platform to pick from multi-platform base images after wasi/wasm (default: linux/amd64)')
+    .option('--cache-dir <dir>', 'blob cache for pulled images (default: $XDG_CACHE_HOME/boxer)')
+    .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable; 127.0.0.1/localhost always are)', collect, [] as string[])
     .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'json', 'quiet']).default('auto'))
-    .action(async (context: string, opts: { file?: string; output?: string; buildArg: string[]; target?: string; allowNet?: boolean | string; progress: string }) => {
+    .action(async (context: string, opts: { file?: string; output?: string; buildArg: string[]; target?: string; allowNet?: boolean | string; platform?: string; cacheDir?: string; insecureRegistry: string[]; progress: string }) => {
       const buildArgs = parseKeyValues(opts.buildArg, '--build-arg');
       const emit = opts.progress === 'quiet' ? undefined : opts.progress === 'json' ? jsonReporter(io) : plainReporter(io, printDiagnostic);
       const result = await build({
@@ -61,6 +75,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.output !== undefined ? { output: opts.output } : {}),
         buildArgs,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
+        ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+        ...(opts.insecureRegistry.length > 0 ? { insecureRegistries: opts.insecureRegistry } : {}),
         ...(typeof opts.allowNet === 'string' ? { allowNet: opts.allowNet.split(',').map((h) => h.trim()).filter(Boolean) } : opts.allowNet === true ? { allowNet: true } : {}),
         ...(emit ? { emit } : {}),
       });
@@ -78,28 +95,57 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .argument('[args...]', 'arguments for the guest')
     .option('-e, --env <KEY=VALUE>', 'set a variable in the guest (repeatable)', collect, [] as string[])
     .option('--entrypoint <path>', "replace the box's ENTRYPOINT (and drop its CMD)")
-    .option('--timeout <duration>', 'stop the guest after this wall time (e.g. 30s, 5m)')
-    .option('--max-fds <n>', 'open descriptor limit')
+    .option('--timeout <duration>', "stop the guest after this wall time (e.g. 30s, 5m; default: the box's own)")
+    .option('--memory <size>', "guest memory limit (e.g. 256m, 1g; at most 4g; default: the box's own)")
+    .option('--max-fds <n>', "open descriptor limit (4 to 65536; default: the box's own)")
+    .option('--max-output <size>', "stdout + stderr bytes before the guest is stopped (e.g. 64m; default: the box's own)")
+    .option('--max-write <size>', "file bytes the guest may add to its writable layer (e.g. 1g; default: the box's own)")
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; maxFds?: string }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
       const limits = {
-        ...(opts.timeout !== undefined ? { timeoutMs: parseDuration(opts.timeout, '--timeout') } : {}),
-        ...(opts.maxFds !== undefined ? { maxFds: parseSize(opts.maxFds, '--max-fds', false) } : {}),
+        ...(opts.timeout !== undefined ? { timeoutMs: limitFlag(parseDuration(opts.timeout, '--timeout'), opts.timeout, '--timeout', 'timeoutMs', '30s') } : {}),
+        ...(opts.memory !== undefined ? { memoryBytes: limitFlag(parseSize(opts.memory, '--memory'), opts.memory, '--memory', 'memoryBytes', '256m', 65536) } : {}),
+        ...(opts.maxFds !== undefined ? { maxFds: limitFlag(parseSize(opts.maxFds, '--max-fds', false), opts.maxFds, '--max-fds', 'maxFds', '1024') } : {}),
+        ...(opts.maxOutput !== undefined ? { maxOutputBytes: limitFlag(parseSize(opts.maxOutput, '--max-output'), opts.maxOutput, '--max-output', 'maxOutputBytes', '64m') } : {}),
+        ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
-      const result = await run({
-        box,
-        args: guestArgs,
-        env,
-        ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
-        limits,
-        stdout: (b) => write(io.stdout, b),
-        stderr: (b) => write(io.stderr, b),
-      });
+      // NOTE: a reader that goes away (`boxer run box | head`) makes the next write fail with EPIPE;
+      // the run stops at once, its queued output is dropped, and boxer exits 141 like a shell's SIGPIPE.
+      const stop = new AbortController();
+      const onStreamError = (e: NodeJS.ErrnoException): void => {
+        stop.abort(e?.code === 'EPIPE' ? new BrokenPipe() : e);
+      };
+      io.stdout.on('error', onStreamError);
+      io.stderr.on('error', onStreamError);
+      let result;
+      try {
+        result = await run({
+          box,
+          args: guestArgs,
+          env,
+          ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
+          limits,
+          stdout: (b) => write(io.stdout, b),
+          stderr: (b) => write(io.stderr, b),
+          signal: stop.signal,
+        });
+      } catch (e) {
+        if (e instanceof BrokenPipe) {
+          exitCode = EXIT_BROKEN_PIPE;
+          await exitNowIfStuck(io, exitCode);
+          return;
+        }
+        throw e;
+      }
       for (const d of result.diagnostics) printDiagnostic(d);
       exitCode = result.exitCode;
+      if (exitCode === EXIT_TIMEOUT) await exitNowIfStuck(io, exitCode);
     });
+
+  registerCheck(program, io, color, (code) => void (exitCode = code), (values) => parseKeyValues(values, '--build-arg'));
+  registerRegistryCommands(program, io);
 
   program
     .command('inspect')
@@ -120,7 +166,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       for (const d of e.diagnostics) printDiagnostic(d);
       return RUN_EXIT[e.diagnostic.code] ?? EXIT_ERROR;
     }
+    if (e instanceof BrokenPipe) return EXIT_BROKEN_PIPE;
     const err = e as Error;
+    if (typeof (err as NodeJS.ErrnoException)?.code === 'string' && (err as NodeJS.ErrnoException).syscall === 'write') {
+      io.stderr.write(`boxer: cannot write the box's output: ${err.message}\n`);
+      return EXIT_ERROR;
+    }
     const internal = e instanceof InternalError;
     io.stderr.write(`boxer: ${internal ? 'internal error' : 'unexpected error'}: ${err?.message ?? String(e)}\n`);
     io.stderr.write('this is a bug in boxer; please report it with the command you ran and this trace:\n');
@@ -145,8 +196,54 @@ function parseKeyValues(values: string[], flag: string, forGuest = false): Recor
   return out;
 }
 
+/**
+ * After a run was cut short: when stdout still holds bytes its reader has not taken (a slow or
+ * stalled consumer), ends the process once stderr has flushed (at most a second), instead of
+ * waiting for that reader. The queued output is dropped, like the rest of the guest's.
+ */
+async function exitNowIfStuck(io: Io, code: number): Promise<void> {
+  const pending = (io.stdout as { writableLength?: number }).writableLength ?? 0;
+  if (!io.exit || pending === 0) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    io.stderr.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  io.exit(code);
+}
+
+/** A limit flag's value, refused (CLI_BAD_VALUE) outside what the runtime accepts. */
+function limitFlag(value: number, text: string, flag: string, name: keyof typeof LIMIT_CEILINGS, example: string, floor = LIMIT_FLOORS[name]): number {
+  const ceiling = LIMIT_CEILINGS[name];
+  if (value < floor || value > ceiling) {
+    const what =
+      name === 'timeoutMs' ? `a duration of at most ${ceiling} ms (about 24 days)`
+      : name === 'maxFds' ? `a whole number from ${floor} to ${ceiling}`
+      : ceiling === Number.MAX_SAFE_INTEGER ? `a size of at most ${ceiling} bytes`
+      : `a size from ${formatSize(floor)} to ${formatSize(ceiling)}`;
+    throw new BoxerError(badValue(flag, text, what, example));
+  }
+  return value;
+}
+
+/** Writes to the host's stream; the promise (backpressure) settles on drain, or when the stream fails or closes. */
 function write(stream: NodeJS.WritableStream, bytes: Uint8Array): Promise<void> | void {
-  if (!stream.write(bytes)) return new Promise((resolve) => stream.once('drain', () => resolve()));
+  if ((stream as { destroyed?: boolean }).destroyed) return;
+  if (!stream.write(bytes)) {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done);
+        stream.off('error', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('error', done);
+      stream.on('close', done);
+    });
+  }
 }
 
 function plainReporter(io: Io, printDiagnostic: (d: Diagnostic) => void): (e: BoxerEvent) => void {

@@ -1,6 +1,10 @@
 // Human-readable `boxer inspect`.
 import { printable } from '@boxer/diagnostics';
+import { resolveLimits } from '@boxer/runtime';
 import type { InspectResult } from '../api/inspect.js';
+import { formatSize } from './units.js';
+
+const size = (n: number): string => { const s = formatSize(n); return /\d$/.test(s) ? `${s} B` : s; };
 
 export function renderInspect(r: InspectResult): string {
   const m = r.manifest;
@@ -20,7 +24,12 @@ export function renderInspect(r: InspectResult): string {
     for (const [k, v] of Object.entries(c.Labels)) lines.push(`  ${k}=${v}`);
   }
   lines.push(`requested:   ports ${m.requested.ports.join(' ') || '-'}; volumes ${m.requested.volumes.join(' ') || '-'} (granted only with explicit flags)`);
-  lines.push(`limits:      memory ${m.limits.memoryBytes} B, fds ${m.limits.maxFds}, output ${m.limits.maxOutputBytes} B, writes ${m.limits.maxWriteBytes} B, timeout ${m.limits.timeoutMs || 'none'}`);
+  // NOTE: the values `boxer run` applies when no flag overrides them: the box's requests, with
+  // boxer's defaults for what it leaves out, capped at the host's ceilings (a damaged value fails
+  // here as it would in a run).
+  const l = resolveLimits(m.limits, undefined, r.file);
+  lines.push(`limits:      memory ${size(l.memoryBytes)}, fds ${l.maxFds}, output ${size(l.maxOutputBytes)}, writes ${size(l.maxWriteBytes)}, timeout ${l.timeoutMs ? `${l.timeoutMs} ms` : 'none'}`);
+  lines.push('             (defaults boxer run enforces; override with --memory, --max-fds, --max-output, --max-write, --timeout)');
   lines.push('files:');
   for (const f of r.files) {
     const detail = f.type === 'file' ? `${String(f.size).padStart(9)}  ${f.digest!.slice(0, 19)}` : f.type === 'dir' ? `${''.padStart(9)}  ` : `${''.padStart(9)}  -> ${f.target}`;

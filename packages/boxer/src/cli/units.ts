@@ -20,3 +20,9 @@ export function parseDuration(value: string, flag: string): number {
 function bad(value: string, flag: string, what: string, example: string): BoxerError {
   return new BoxerError(badValue(flag, value, what, example));
 }
+
+/** Bytes in the units `parseSize` takes (`256m`) when exact, else a plain number of bytes. */
+export function formatSize(n: number): string {
+  for (const unit of ['t', 'g', 'm', 'k'] as const) if (n >= SIZE[unit]! && n % SIZE[unit]! === 0) return `${n / SIZE[unit]!}${unit}`;
+  return String(n);
+}

@@ -1,5 +1,7 @@
 // Every diagnostic @boxer/runtime raises. Each names what was refused and what to do instead.
 import { docsUrl, type Diagnostic } from '@boxer/diagnostics';
+import { BOX_MALFORMED } from '@boxer/bundle';
+import { formatSize } from './units.js';
 
 export const RUNTIME_NO_COMMAND = 'RUNTIME_NO_COMMAND';
 export function noCommand(): Diagnostic {
@@ -87,6 +89,62 @@ export function badModule(path: string, why: string): Diagnostic {
     url: docsUrl(RUNTIME_BAD_MODULE),
   };
 }
+/** A module whose imports do not match what a WASI preview1 host provides. */
+export function badImport(path: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_BAD_MODULE, severity: 'error',
+    message: `${JSON.stringify(path)} is not a valid WebAssembly program: ${why}`,
+    hint: 'build the program against wasi-libc or another preview1 toolchain; a hand-written import must use the exact preview1 signature',
+    url: docsUrl(RUNTIME_BAD_MODULE),
+  };
+}
+
+export const RUNTIME_MEMORY_LIMIT = 'RUNTIME_MEMORY_LIMIT';
+export function memoryLimit(path: string, minimumPages: number, limitBytes: number): Diagnostic {
+  const need = minimumPages * 65536;
+  return {
+    code: RUNTIME_MEMORY_LIMIT, severity: 'error',
+    message: `${JSON.stringify(path)} needs ${formatSize(need)} of memory to start (its minimum of ${minimumPages} pages), more than the memory limit of ${formatSize(limitBytes)}`,
+    hint: `raise the limit with --memory, e.g. --memory ${dockerSize(need)}, or link the program with a smaller initial memory`,
+    url: docsUrl(RUNTIME_MEMORY_LIMIT),
+  };
+}
+
+export const RUNTIME_OUTPUT_LIMIT = 'RUNTIME_OUTPUT_LIMIT';
+export function outputLimit(limitBytes: number): Diagnostic {
+  return {
+    code: RUNTIME_OUTPUT_LIMIT, severity: 'error',
+    message: `the box wrote more than its output limit of ${formatSize(limitBytes)} (stdout and stderr together) and was stopped`,
+    hint: `output up to the limit was passed on; raise it with --max-output, e.g. --max-output ${dockerSize(limitBytes * 4 || 1024 * 1024)}; boxer exits with 153`,
+    url: docsUrl(RUNTIME_OUTPUT_LIMIT),
+  };
+}
+
+/** A limit in the box's manifest that is not a usable value: the box was not written by boxer build. */
+export function badManifestLimit(file: string, name: string, value: unknown, why: string): Diagnostic {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  if (shown.length > 40) shown = `${shown.slice(0, 40)}…`;
+  return {
+    code: BOX_MALFORMED, severity: 'error',
+    message: `${file} is a damaged box: its manifest sets limits${name ? `.${name}` : ''} to ${shown}, which is not ${why}`,
+    hint: 'rebuild it with `boxer build`; boxer writes every limit as a whole number',
+    url: docsUrl(BOX_MALFORMED),
+  };
+}
+
+/** `n` bytes as a docker-style size for a flag (`--memory 512m`), rounded up. */
+function dockerSize(n: number): string {
+  const GiB = 1024 ** 3;
+  const MiB = 1024 ** 2;
+  if (n >= GiB && n % GiB === 0) return `${n / GiB}g`;
+  if (n >= MiB) return `${Math.ceil(n / MiB)}m`;
+  return `${Math.ceil(n / 1024)}k`;
+}
 
 export const RUNTIME_TRAP = 'RUNTIME_TRAP';
 export function trap(path: string, message: string): Diagnostic {
@@ -103,7 +161,7 @@ export function timeout(ms: number): Diagnostic {
   return {
     code: RUNTIME_TIMEOUT, severity: 'error',
     message: `the box ran longer than its wall-time limit of ${ms} ms and was stopped`,
-    hint: 'raise the limit with --timeout, e.g. --timeout 5m',
+    hint: 'raise the limit with --timeout, e.g. --timeout 5m (without the flag the box\'s own limits.timeoutMs applies, see `boxer inspect`)',
     url: docsUrl(RUNTIME_TIMEOUT),
   };
 }

@@ -87,6 +87,11 @@ export class FdTable {
     this.entries[from] = undefined;
   }
 
+  /** Whether any descriptor refers to `node`. */
+  holds(node: FileNode | DirNode): boolean {
+    return this.entries.some((e) => e !== undefined && e.kind !== 'stdio' && e.node === node);
+  }
+
   /** Open descriptor numbers, ascending. */
   open(): number[] {
     const out: number[] = [];

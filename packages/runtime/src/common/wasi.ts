@@ -11,11 +11,19 @@
 // Every guest pointer and length is bounds-checked against the memory as it is at the call; a bad
 // one returns EFAULT. Errno values follow the preview1 spec, and where it leaves a choice, Linux
 // (the tests compare with the same C program run natively).
+//
+// Limits: stdout + stderr together may carry `maxOutputBytes`; a write past it passes on what fits
+// and stops the guest (`stopped` says why; start() returns EXIT_OUTPUT_LIMIT). The file data the
+// guest adds to the tree (growth past a file's size when the run first touched it, and symlink
+// targets) may total `maxWriteBytes`; past it writes are short and then fail with ENOSPC, as on a
+// full disk. Data of a file that no name and no descriptor reaches any more is given back. No call
+// allocates more host memory than these limits and a fixed chunk allow, whatever the guest asks.
 import {
-  Tree, VfsError, fileContent, writeAt, truncate,
-  type FileNode, type VNode, type Resolved,
+  Tree, VfsError, fileContent, writeAt, truncate, PATH_MAX,
+  type FileNode, type SymlinkNode, type VNode, type Resolved,
 } from '@boxer/vfs';
-import { BoxerError } from '@boxer/diagnostics';
+import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
+import { DEFAULT_LIMITS } from '@boxer/bundle';
 import {
   ClockId, DIR_RIGHTS, EventType, FDFLAGS_ALL, FILE_RIGHTS, FdFlags, FileType, FstFlags,
   LOOKUP_SYMLINK_FOLLOW, OFlags, PREOPENTYPE_DIR, Rights, STDIN_RIGHTS, STDOUT_RIGHTS, Size,
@@ -25,7 +33,8 @@ import { resolveClock, type ResolvedClock, type WasiClock } from './clock.js';
 import { Errno, WasiError, errnoFromVfs, fail } from './errno.js';
 import { FdTable, type DirEntry, type FdEntry, type FileEntry, type StdioEntry } from './fd-table.js';
 import { GuestMemory } from './memory.js';
-import { notExecutable } from './diagnostics.js';
+import { notExecutable, outputLimit } from './diagnostics.js';
+import { EXIT_OUTPUT_LIMIT } from './exit-codes.js';
 
 export type { WasiClock } from './clock.js';
 
@@ -38,10 +47,26 @@ export interface WasiHostOptions {
   env: string[];
   /** Reads stdin synchronously: the next chunk, or null at end of input. @default always end of input */
   stdin?: () => Uint8Array | null;
-  /** Receives what the guest writes to stdout (a copy the callee may keep). */
+  /**
+   * Receives what the guest writes to stdout, in chunks of at most 64 KiB: each a fresh buffer the
+   * callee may keep (or transfer). It may block (e.g. `Atomics.wait` for backpressure).
+   */
   stdout: (bytes: Uint8Array) => void;
-  /** Receives what the guest writes to stderr (a copy the callee may keep). */
+  /** Receives what the guest writes to stderr, like `stdout`. */
   stderr: (bytes: Uint8Array) => void;
+  /**
+   * Bytes the guest may write to stdout and stderr together. The write that crosses it passes on
+   * what fits, then the guest is stopped: `stopped` holds a RUNTIME_OUTPUT_LIMIT diagnostic and
+   * start() returns EXIT_OUTPUT_LIMIT (153). @default 64 MiB
+   */
+  maxOutputBytes?: number;
+  /**
+   * Bytes of file data the guest may add to the tree: what files grow past their size when the run
+   * first touched them (writes, ftruncate, fd_allocate) plus symlink targets. Past it a write is
+   * short, then ENOSPC. Data of removed files is given back once no descriptor holds them.
+   * @default 1 GiB
+   */
+  maxWriteBytes?: number;
   /** Descriptors are numbered below this; opening more fails with EMFILE. At least 4. @default 1024 */
   maxFds?: number;
   /** Clock, CPU-time and sleep overrides (tests pin them). */
@@ -59,9 +84,30 @@ class ProcExit {
   constructor(readonly code: number) {}
 }
 
+/**
+ * A limit stopped the guest: thrown through it from the host call that crossed the limit, and again
+ * from every later host call (a guest that catches it with wasm exception handling cannot go on
+ * doing I/O).
+ */
+class GuestStop {
+  constructor(readonly code: number, readonly diagnostic: Diagnostic) {}
+}
+
+/** What the host charges a file or symlink against maxWriteBytes. */
+interface Growth {
+  /** Size when the run first touched it (0 for what the guest created). */
+  base: number;
+  /** Bytes charged now. */
+  charged: number;
+}
+
 const encoder = new TextEncoder();
 const DEFAULT_MAX_FILE_SIZE = 2 ** 31 - 1;
 const RANDOM_CHUNK = 65536;
+/** Largest buffer handed to a stdout/stderr sink. */
+const OUTPUT_CHUNK = 65536;
+/** A file whose buffer is this much larger than its content after a truncate gets a smaller one. */
+const SHRINK_SLACK = 65536;
 const DIR_SIZE = 4096n;
 /** st_dev of every node: the tree is one filesystem. */
 const DEV = 1n;
@@ -78,6 +124,12 @@ export class WasiHost {
   private readonly env: Uint8Array[];
   private readonly options: WasiHostOptions;
   private readonly maxFileSize: number;
+  private readonly maxOutputBytes: number;
+  private readonly maxWriteBytes: number;
+  private outputUsed = 0;
+  private writeUsed = 0;
+  private readonly growth = new WeakMap<FileNode | SymlinkNode, Growth>();
+  private stop: GuestStop | undefined;
   private readonly importObject: { wasi_snapshot_preview1: Record<string, Fn> };
   private stdinPending: Uint8Array = EMPTY;
   private readonly atimes = new WeakMap<VNode, bigint>();
@@ -92,6 +144,8 @@ export class WasiHost {
     this.fds = new FdTable(maxFds);
     this.clock = resolveClock(options.clock);
     this.maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    this.maxOutputBytes = byteLimit('maxOutputBytes', options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes);
+    this.maxWriteBytes = byteLimit('maxWriteBytes', options.maxWriteBytes ?? DEFAULT_LIMITS.maxWriteBytes);
     this.args = options.args.map((a) => cString(a));
     this.env = options.env.map((e) => cString(e));
     const tty = options.tty ?? {};
@@ -109,18 +163,30 @@ export class WasiHost {
 
   /**
    * Runs the command's `_start` and returns its exit code: the value given to proc_exit, or 0 when
-   * `_start` returns. A trap (or an exception thrown by a stdio callback) propagates as an Error.
+   * `_start` returns, or EXIT_OUTPUT_LIMIT when a limit stopped it (see `stopped`). A trap (or an
+   * exception thrown by a stdio callback) propagates as an Error.
    */
   start(instance: WebAssembly.Instance): number {
     const start = this.bind(instance);
     if (typeof start !== 'function') throw new BoxerError(notExecutable(this.options.args[0] ?? 'the module', 'it exports no `_start` function (it is not a WASI command)'));
     try {
       (start as () => void)();
-      return 0;
     } catch (e) {
+      if (this.stop) return this.stop.code;
       if (e instanceof ProcExit) return e.code;
       throw e;
     }
+    return this.stop ? this.stop.code : 0;
+  }
+
+  /** Why a limit stopped the guest, if one did (a RUNTIME_OUTPUT_LIMIT diagnostic). */
+  get stopped(): Diagnostic | undefined {
+    return this.stop?.diagnostic;
+  }
+
+  /** Bytes written to stdout and stderr so far, and bytes charged against maxWriteBytes now. */
+  get usage(): { outputBytes: number; writeBytes: number } {
+    return { outputBytes: this.outputUsed, writeBytes: this.writeUsed };
   }
 
   /**
@@ -154,7 +220,7 @@ export class WasiHost {
       clock_time_get: (id: number, _precision: bigint, out: number) => this.clockTimeGet(id, out),
       fd_advise: (fd: number, _offset: bigint, _len: bigint, advice: number) => this.fdAdvise(fd, advice),
       fd_allocate: (fd: number, offset: bigint, len: bigint) => this.fdAllocate(fd, offset, len),
-      fd_close: (fd: number) => void this.fds.close(fd),
+      fd_close: (fd: number) => this.fdClose(fd),
       fd_datasync: (fd: number) => this.fdSync(fd, Rights.FD_DATASYNC),
       fd_fdstat_get: (fd: number, out: number) => this.fdFdstatGet(fd, out),
       fd_fdstat_set_flags: (fd: number, flags: number) => this.fdFdstatSetFlags(fd, flags),
@@ -168,7 +234,7 @@ export class WasiHost {
       fd_pwrite: (fd: number, iovs: number, n: number, offset: bigint, out: number) => this.fdWrite(fd, iovs, n, out, offset),
       fd_read: (fd: number, iovs: number, n: number, out: number) => this.fdRead(fd, iovs, n, out),
       fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, out: number) => this.fdReaddir(fd, buf, len, cookie, out),
-      fd_renumber: (from: number, to: number) => this.fds.renumber(from, to),
+      fd_renumber: (from: number, to: number) => this.fdRenumber(from, to),
       fd_seek: (fd: number, offset: bigint, whence: number, out: number) => this.fdSeek(fd, offset, whence, out),
       fd_sync: (fd: number) => this.fdSync(fd, Rights.FD_SYNC),
       fd_tell: (fd: number, out: number) => this.fdSeek(fd, 0n, Whence.CUR, out, Rights.FD_TELL),
@@ -189,6 +255,7 @@ export class WasiHost {
       path_unlink_file: (fd: number, path: number, len: number) => this.pathUnlinkFile(fd, path, len),
       poll_oneoff: (subs: number, events: number, n: number, out: number) => this.pollOneoff(subs, events, n, out),
       proc_exit: (code: number) => {
+        if (this.stop) throw this.stop;
         throw new ProcExit(code >>> 0);
       },
       // NOTE: preview1 deprecates proc_raise and wasi-libc never calls it (raise() is emulated in
@@ -206,6 +273,10 @@ export class WasiHost {
     const wrapped: Record<string, Fn> = {};
     for (const [name, fn] of Object.entries(calls)) {
       wrapped[name] = (...args: never[]) => {
+        if (this.stop) throw this.stop;
+        // NOTE: a module's start function runs before start() binds memory; a WASI call from it
+        // fails like one on wasmtime (a trap), not as an error of the host.
+        if (!this.mem.bound) throw new WebAssembly.RuntimeError(`WASI function ${name} called before _start (from the module's start function)`);
         try {
           this.mem.refresh();
           return fn(...args) ?? Errno.SUCCESS;
@@ -307,6 +378,17 @@ export class WasiHost {
     if (BigInt.asUintN(64, len) === 0n) fail(Errno.INVAL);
     if (end > BigInt(this.maxFileSize)) fail(Errno.FBIG);
     if (Number(end) > entry.node.size) this.resize(entry.node, Number(end));
+  }
+
+  private fdClose(fd: number): void {
+    const entry = this.fds.close(fd);
+    if (entry.kind === 'file') this.release(entry.node);
+  }
+
+  private fdRenumber(from: number, to: number): void {
+    const replaced = this.fds.tryGet(to);
+    this.fds.renumber(from, to);
+    if (replaced?.kind === 'file' && from !== to) this.release(replaced.node);
   }
 
   private fdSync(fd: number, right: bigint): void {
@@ -445,18 +527,10 @@ export class WasiHost {
     const entry = this.fds.get(fd);
     if (entry.kind === 'stdio' && offset !== undefined) fail(Errno.SPIPE);
     if (entry.kind === 'dir' || (entry.rightsBase & Rights.FD_WRITE) === 0n) fail(Errno.BADF);
-    // NOTE: gathered into a fresh buffer: guest memory changes after the call returns.
     const length = iovs.reduce((n, v) => n + v.len, 0);
-    const data = new Uint8Array(length);
-    let at = 0;
-    for (const iov of iovs) {
-      data.set(this.mem.bytes(iov.ptr, iov.len), at);
-      at += iov.len;
-    }
     if (entry.kind === 'stdio') {
       if (entry.stream === 0) fail(Errno.BADF);
-      if (length > 0) (entry.stream === 1 ? this.options.stdout : this.options.stderr)(data);
-      this.mem.setU32(out, length);
+      this.mem.setU32(out, this.writeOutput(entry.stream, iovs, length));
       return;
     }
     if (offset !== undefined) this.need(entry, Rights.FD_SEEK);
@@ -464,18 +538,67 @@ export class WasiHost {
     // NOTE: like Linux, O_APPEND wins over pwrite's offset (POSIX leaves it open).
     const append = (entry.fdflags & FdFlags.APPEND) !== 0;
     const pos = append ? file.size : offset === undefined ? entry.position : clampOffset(offset);
+    let written = 0;
     if (length > 0) {
       if (pos + length > this.maxFileSize) fail(Errno.FBIG);
+      // NOTE: as on a full disk, a write that does not fit is short and the next one fails with
+      // ENOSPC (write(2)); nothing is allocated before the limit is checked.
+      const growth = this.growthOf(file);
+      const room = Math.max(file.size, growth.base) + (this.maxWriteBytes - this.writeUsed);
+      const n = Math.min(length, room - pos);
+      if (n <= 0) fail(Errno.NOSPC);
       try {
-        writeAt(file, pos, data);
+        // NOTE: straight from guest memory into the file, one iovec at a time: no gather buffer.
+        for (const iov of iovs) {
+          const take = Math.min(iov.len, n - written);
+          if (take > 0) writeAt(file, pos + written, this.mem.bytes(iov.ptr, take));
+          written += take;
+          if (written === n) break;
+        }
       } catch (e) {
-        if (e instanceof RangeError) fail(Errno.NOSPC);
-        throw e;
+        if (!(e instanceof RangeError)) throw e;
+        if (written === 0) fail(Errno.NOSPC);
+      } finally {
+        this.charge(file, growth);
       }
       this.touch(file);
     }
-    if (offset === undefined) entry.position = pos + length;
-    this.mem.setU32(out, length);
+    if (offset === undefined) entry.position = pos + written;
+    this.mem.setU32(out, written);
+  }
+
+  /**
+   * Passes what the guest wrote to stdout/stderr on to the sink in chunks of at most OUTPUT_CHUNK
+   * bytes, up to the output limit; past it, stops the guest. Returns the bytes passed on.
+   */
+  private writeOutput(stream: 1 | 2, iovs: { ptr: number; len: number }[], length: number): number {
+    const sink = stream === 1 ? this.options.stdout : this.options.stderr;
+    const n = Math.min(length, this.maxOutputBytes - this.outputUsed);
+    let left = n;
+    let chunk: Uint8Array | undefined;
+    let fill = 0;
+    for (const iov of iovs) {
+      for (let at = 0; at < iov.len && left > 0;) {
+        chunk ??= new Uint8Array(Math.min(OUTPUT_CHUNK, left));
+        const take = Math.min(iov.len - at, chunk.length - fill);
+        chunk.set(this.mem.bytes(iov.ptr + at, take), fill);
+        fill += take;
+        at += take;
+        if (fill === chunk.length) {
+          left -= fill;
+          this.outputUsed += fill;
+          sink(chunk);
+          chunk = undefined;
+          fill = 0;
+        }
+      }
+      if (left === 0) break;
+    }
+    if (n < length) {
+      this.stop = new GuestStop(EXIT_OUTPUT_LIMIT, outputLimit(this.maxOutputBytes));
+      throw this.stop;
+    }
+    return n;
   }
 
   private fdSeek(fd: number, offset: bigint, whence: number, out: number, right: bigint = Rights.FD_SEEK): void {
@@ -513,7 +636,6 @@ export class WasiHost {
     const listing = entry.listing;
     const dir = entry.node;
     const size = len >>> 0;
-    const bytes = new Uint8Array(size);
     let used = 0;
     for (let i = cookie > BigInt(listing.length + 2) ? listing.length + 2 : Number(cookie); i < listing.length + 2 && used < size; i++) {
       const name = i === 0 ? '.' : i === 1 ? '..' : listing[i - 2]!;
@@ -529,10 +651,10 @@ export class WasiHost {
       record.set(nameBytes, Size.DIRENT);
       // NOTE: the last record may be cut short; the guest sees bufused == buf_len and re-reads.
       const n = Math.min(record.length, size - used);
-      bytes.set(record.subarray(0, n), used);
+      // NOTE: straight into guest memory (checked above): no host buffer as large as buf_len.
+      this.mem.write((buf >>> 0) + used, record.subarray(0, n));
       used += n;
     }
-    this.mem.write(buf, bytes.subarray(0, used));
     this.mem.setU32(out, used);
   }
 
@@ -540,6 +662,14 @@ export class WasiHost {
 
   /** The path argument: UTF-8, no NUL, relative (an absolute path is a capability error in WASI). */
   private pathArg(ptr: number, len: number): string {
+    if ((len >>> 0) >= PATH_MAX) {
+      // NOTE: refused before decoding, so that no path makes the host build a string as large as
+      // guest memory; the errno is the one the decoded path would get.
+      const bytes = this.mem.bytes(ptr, len);
+      if (bytes.includes(0)) fail(Errno.INVAL);
+      if (bytes[0] === 0x2f) fail(Errno.NOTCAPABLE);
+      fail(Errno.NAMETOOLONG);
+    }
     const path = this.mem.string(ptr, len);
     if (path.includes('\0')) fail(Errno.INVAL);
     if (path.startsWith('/')) fail(Errno.NOTCAPABLE);
@@ -690,6 +820,7 @@ export class WasiHost {
     const node = a.node ?? fail(Errno.NOENT);
     if ((a.trailing || b.trailing) && node.kind !== 'dir') fail(Errno.NOTDIR);
     this.tree.rename(a.parent, a.name, b.parent, b.name);
+    if (b.node && b.node !== node) this.release(b.node);
     const now = this.clock.realtime();
     this.ctimes.set(node, now);
     this.touch(a.parent, now);
@@ -697,6 +828,11 @@ export class WasiHost {
   }
 
   private pathSymlink(oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number): void {
+    // NOTE: symlink(2) refuses a target of PATH_MAX bytes or more (checked before decoding it).
+    if ((oldLen >>> 0) >= PATH_MAX) {
+      this.mem.check(oldPtr, oldLen);
+      fail(Errno.NAMETOOLONG);
+    }
     const target = this.mem.string(oldPtr, oldLen);
     const dir = this.dirFd(fd, Rights.PATH_SYMLINK);
     const r = this.resolveLast(dir, this.pathArg(newPtr, newLen));
@@ -704,8 +840,13 @@ export class WasiHost {
     if (target === '') fail(Errno.NOENT);
     if (r.dots || r.node) fail(Errno.EXIST);
     if (r.trailing) fail(Errno.NOENT);
+    const cost = oldLen >>> 0;
+    if (cost > this.maxWriteBytes - this.writeUsed) fail(Errno.NOSPC);
     const now = this.clock.realtime();
-    this.tree.link(r.parent, r.name, this.tree.makeSymlink(target, { mode: 0o777, mtime: now }));
+    const link = this.tree.makeSymlink(target, { mode: 0o777, mtime: now });
+    this.tree.link(r.parent, r.name, link);
+    this.growth.set(link, { base: 0, charged: cost });
+    this.writeUsed += cost;
     this.touch(r.parent, now);
   }
 
@@ -717,6 +858,7 @@ export class WasiHost {
     if (node.kind === 'dir') fail(Errno.ISDIR);
     if (r.trailing) fail(Errno.NOTDIR);
     this.tree.unlinkEntry(r.parent, r.name);
+    this.release(node);
     const now = this.clock.realtime();
     this.ctimes.set(node, now);
     this.touch(r.parent, now);
@@ -838,15 +980,54 @@ export class WasiHost {
     this.ctimes.set(node, now);
   }
 
-  /** Sets a file's size through the tree (copy-on-write); ENOSPC when the host cannot allocate. */
+  /**
+   * Sets a file's size through the tree (copy-on-write); ENOSPC when the growth does not fit in
+   * maxWriteBytes or the host cannot allocate it.
+   */
   private resize(file: FileNode, size: number): void {
+    const growth = this.growthOf(file);
+    const more = Math.max(0, size - growth.base) - growth.charged;
+    if (more > this.maxWriteBytes - this.writeUsed) fail(Errno.NOSPC);
     try {
       truncate(file, size);
     } catch (e) {
       if (e instanceof RangeError) fail(Errno.NOSPC);
       throw e;
     }
+    // NOTE: truncate() keeps a private buffer's capacity; give it back when a file shrinks a lot,
+    // or a guest could hold maxWriteBytes many times over by growing and truncating files in turn.
+    if (file.owned && file.data.length - file.size > SHRINK_SLACK && file.data.length > 2 * file.size) file.data = file.data.slice(0, file.size);
+    this.charge(file, growth);
     this.touch(file);
+  }
+
+  // ---- maxWriteBytes -------------------------------------------------------------------------
+
+  /** The accounting record of a file or symlink; call it before changing the node's size. */
+  private growthOf(node: FileNode): Growth {
+    let g = this.growth.get(node);
+    if (!g) {
+      g = { base: node.size, charged: 0 };
+      this.growth.set(node, g);
+    }
+    return g;
+  }
+
+  /** Brings `growth` up to date with the file's size now. */
+  private charge(file: FileNode, growth: Growth): void {
+    const charged = Math.max(0, file.size - growth.base);
+    this.writeUsed += charged - growth.charged;
+    growth.charged = charged;
+  }
+
+  /** Gives back what `node` was charged once no name and no descriptor reaches it. */
+  private release(node: VNode): void {
+    if (node.kind === 'dir' || node.nlink > 0) return;
+    if (node.kind === 'file' && this.fds.holds(node)) return;
+    const g = this.growth.get(node);
+    if (!g) return;
+    this.writeUsed -= g.charged;
+    this.growth.delete(node);
   }
 }
 
@@ -883,6 +1064,11 @@ function checkFstFlags(flags: number): void {
 function clampOffset(offset: bigint): number {
   const o = BigInt.asUintN(64, offset);
   return o > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(o);
+}
+
+function byteLimit(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of bytes, got ${value}`);
+  return value;
 }
 
 function defaultRandom(): ((buffer: Uint8Array) => void) | undefined {

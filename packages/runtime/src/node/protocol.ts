@@ -1,6 +1,18 @@
 // Messages between the main thread (CLI, audit sink, watchdog) and the worker that holds one guest.
+//
+// Output flow control: `flow` is an Int32Array over shared memory whose slot FLOW_IN_FLIGHT counts
+// the output bytes the worker has posted and the main thread's sinks have not finished writing. The
+// worker adds a chunk's size before posting it and, while the count would go above `flowLimit`,
+// blocks in `Atomics.wait` (the guest is inside fd_write then, so it simply waits, as a process
+// writing to a full pipe does). The main thread subtracts a chunk's size once its sink is done with
+// it (after the sink's promise settles) and calls `Atomics.notify`.
 import type { Diagnostic } from '@boxer/diagnostics';
 import type { BoxLimits } from '@boxer/bundle';
+
+/** Index of the in-flight byte count in the `flow` Int32Array. */
+export const FLOW_IN_FLIGHT = 0;
+/** Int32 slots in `flow`. */
+export const FLOW_SLOTS = 1;
 
 export interface WorkerInput {
   /** The box bytes, shared with the worker (never copied per run). */
@@ -9,7 +21,12 @@ export interface WorkerInput {
   args?: string[];
   env?: Record<string, string>;
   entrypoint?: string;
-  limits?: Partial<BoxLimits>;
+  /** The run's limits, already resolved against the manifest by the main thread. */
+  limits: BoxLimits;
+  /** FLOW_SLOTS Int32 slots: see the header. */
+  flow: SharedArrayBuffer;
+  /** Output bytes that may be in flight before the worker waits. */
+  flowLimit: number;
 }
 
 export type WorkerMessage =

@@ -1,13 +1,23 @@
 // Node host: runs a box in a fresh worker thread and streams its output. The main thread keeps the
 // wall-time watchdog: a guest that spins is stopped with worker.terminate() (DESIGN §0.2, §0.9).
 // In: box bytes + options. Out: `RunResult` (exit code, diagnostics) once the worker is gone.
+//
+// Output is flow-controlled (protocol.ts): at most `outputBuffer` bytes are ever between the guest
+// and the sinks, and a sink that returns a promise holds the guest back until it settles. When the
+// run ends by its timeout or its AbortSignal, the worker is terminated at once and output still
+// queued is dropped; when the guest exits, its output is passed on before the result resolves.
 import { Worker } from 'node:worker_threads';
 import { BoxerError, InternalError, type Diagnostic } from '@boxer/diagnostics';
-import type { BoxLimits } from '@boxer/bundle';
+import { readBox, type BoxLimits } from '@boxer/bundle';
 import * as d from '../common/diagnostics.js';
-import type { WorkerInput, WorkerMessage } from './protocol.js';
+import { EXIT_TIMEOUT } from '../common/exit-codes.js';
+import { resolveLimits } from '../common/limits.js';
+import { FLOW_IN_FLIGHT, FLOW_SLOTS, type WorkerInput, type WorkerMessage } from './protocol.js';
 
-export const EXIT_TIMEOUT = 124;
+export { EXIT_TIMEOUT };
+
+/** Default for `RunBoxOptions.outputBuffer`. */
+export const DEFAULT_OUTPUT_BUFFER = 4 * 1024 * 1024;
 
 export interface RunBoxOptions {
   /** Name of the box for diagnostics. */
@@ -18,10 +28,23 @@ export interface RunBoxOptions {
   env?: Record<string, string>;
   /** `--entrypoint`: replaces ENTRYPOINT and drops CMD, as in `docker run`. */
   entrypoint?: string;
+  /**
+   * Overrides of the box's limits (`boxer inspect` shows the box's own). Each must lie within the
+   * host's floor and ceiling (`LIMIT_FLOORS`, `LIMIT_CEILINGS`), else runBox throws RangeError.
+   */
   limits?: Partial<BoxLimits>;
-  /** Receives the guest's stdout bytes. Return a promise to apply backpressure. @default discard */
+  /**
+   * Receives the guest's stdout bytes (chunks of at most 64 KiB). Return a promise to apply
+   * backpressure: the guest waits in fd_write while `outputBuffer` bytes are unwritten. @default discard
+   */
   stdout?: (bytes: Uint8Array) => void | Promise<void>;
   stderr?: (bytes: Uint8Array) => void | Promise<void>;
+  /**
+   * Output bytes that may be on their way from the guest to the sinks (posted, queued or being
+   * written) before the guest is held back. From 64 KiB to 1 GiB. @default 4 MiB
+   */
+  outputBuffer?: number;
+  /** Stops the run at once (the worker is terminated, queued output dropped); runBox rejects with its reason. */
   signal?: AbortSignal;
 }
 
@@ -29,6 +52,12 @@ export interface RunResult {
   exitCode: number;
   /** Problems reported during the run (a trap, a limit). Launch failures reject with BoxerError instead. */
   diagnostics: Diagnostic[];
+  output: {
+    /** Bytes the sinks were given. */
+    bytes: number;
+    /** Most output bytes in flight between the guest and the sinks at any time (at most `outputBuffer`). */
+    peakBufferedBytes: number;
+  };
 }
 
 /** Shares `bytes` with workers: one copy into shared memory, reused by every run of the same box. */
@@ -39,60 +68,116 @@ export function shareBox(bytes: Uint8Array): SharedArrayBuffer {
   return sab;
 }
 
-export function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBoxOptions = {}): Promise<RunResult> {
+export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBoxOptions = {}): Promise<RunResult> {
+  const shared = box instanceof SharedArrayBuffer ? box : shareBox(box);
+  const file = options.file ?? 'the box';
+  const flowLimit = options.outputBuffer ?? DEFAULT_OUTPUT_BUFFER;
+  if (!Number.isSafeInteger(flowLimit) || flowLimit < 65536 || flowLimit > 2 ** 30) throw new RangeError(`outputBuffer must be a whole number of bytes from 65536 to 2^30, got ${flowLimit}`);
+  // NOTE: the main thread reads the manifest too (cheap: the snapshot is not decoded), for the
+  // limit it enforces itself, the wall time; a damaged box fails here without starting a worker.
+  const limits = resolveLimits(readBox(new Uint8Array(shared), { file }).manifest.limits, options.limits, file);
+  options.signal?.throwIfAborted();
+  const flowBuffer = new SharedArrayBuffer(FLOW_SLOTS * 4);
+  const flow = new Int32Array(flowBuffer);
   const input: WorkerInput = {
-    box: box instanceof SharedArrayBuffer ? box : shareBox(box),
-    file: options.file ?? 'the box',
+    box: shared,
+    file,
     ...(options.args ? { args: options.args } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.entrypoint !== undefined ? { entrypoint: options.entrypoint } : {}),
-    ...(options.limits ? { limits: options.limits } : {}),
+    limits,
+    flow: flowBuffer,
+    flowLimit,
   };
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, stdout: false, stderr: false });
   const diagnostics: Diagnostic[] = [];
+  const output = { bytes: 0, peakBufferedBytes: 0 };
   return new Promise<RunResult>((resolve, reject) => {
+    /** The promise has been settled. */
     let settled = false;
-    // Output writes are chained so they reach the sinks in order, and the result waits for them.
+    /** The worker reported its end (exit, failed); what it wrote is still being passed on. */
+    let ended = false;
+    /** Output that is still queued goes nowhere (timeout, abort, a failing sink). */
+    let dropping = false;
+    // Output writes are chained so they reach the sinks in order.
     let writes: Promise<void> = Promise.resolve();
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
+
+    const cleanup = (): void => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      void writes.then(fn, reject);
-      void worker.terminate();
     };
-    const timeoutMs = options.limits?.timeoutMs ?? 0;
+    /** Ends the run now: terminates the worker, drops queued output, settles. */
+    const stopNow = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
+      dropping = true;
+      cleanup();
+      void worker.terminate();
+      settle();
+    };
+    /** The worker is done: settles once its output has been written (an abort can still cut that short). */
+    const endAfterOutput = (settle: () => void): void => {
+      if (settled || ended) return;
+      ended = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      void writes.then(() => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        settle();
+      });
+    };
+
+    const timeoutMs = limits.timeoutMs;
     const timer = timeoutMs > 0
       ? setTimeout(() => {
           diagnostics.push(d.timeout(timeoutMs));
-          finish(() => resolve({ exitCode: EXIT_TIMEOUT, diagnostics }));
+          stopNow(() => resolve({ exitCode: EXIT_TIMEOUT, diagnostics, output }));
         }, timeoutMs)
       : undefined;
-    const onAbort = (): void => finish(() => reject(options.signal!.reason));
+    const onAbort = (): void => stopNow(() => reject(options.signal!.reason));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+
     worker.on('message', (m: WorkerMessage) => {
+      if (settled) return;
       switch (m.type) {
         case 'output': {
+          const n = m.data.length;
+          output.peakBufferedBytes = Math.max(output.peakBufferedBytes, Atomics.load(flow, FLOW_IN_FLIGHT));
           const sink = m.fd === 1 ? options.stdout : options.stderr;
-          if (sink) writes = writes.then(() => sink(m.data));
+          writes = writes.then(async () => {
+            try {
+              if (!dropping && sink) {
+                await sink(m.data);
+                output.bytes += n;
+              }
+            } catch (e) {
+              stopNow(() => reject(e));
+            } finally {
+              Atomics.sub(flow, FLOW_IN_FLIGHT, n);
+              Atomics.notify(flow, FLOW_IN_FLIGHT);
+            }
+          });
           break;
         }
         case 'diagnostic':
           diagnostics.push(m.diagnostic);
           break;
         case 'exit':
-          finish(() => resolve({ exitCode: m.code, diagnostics }));
+          endAfterOutput(() => resolve({ exitCode: m.code, diagnostics, output }));
           break;
         case 'failed':
-          finish(() => reject(new BoxerError(m.diagnostics)));
+          endAfterOutput(() => reject(new BoxerError(m.diagnostics)));
           break;
         case 'crashed':
-          finish(() => reject(new InternalError(`the runtime worker crashed: ${m.message}\n${m.stack ?? ''}`)));
+          stopNow(() => reject(new InternalError(`the runtime worker crashed: ${m.message}\n${m.stack ?? ''}`)));
           break;
       }
     });
-    worker.on('error', (e) => finish(() => reject(new InternalError(`the runtime worker failed: ${e.message}`, { cause: e }))));
-    worker.on('exit', (code) => finish(() => reject(new InternalError(`the runtime worker exited (${code}) without reporting a result`))));
+    worker.on('error', (e) => stopNow(() => reject(new InternalError(`the runtime worker failed: ${e.message}`, { cause: e }))));
+    worker.on('exit', (code) => {
+      if (!ended) stopNow(() => reject(new InternalError(`the runtime worker exited (${code}) without reporting a result`)));
+    });
   });
 }

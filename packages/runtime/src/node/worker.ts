@@ -1,13 +1,28 @@
 // Worker entry: runs one guest with runGuest() and reports output and the exit code to the main
 // thread (DESIGN §0.9). Output goes out as messages so the main thread stays the only writer of the
-// host's stdio.
+// host's stdio; the shared `flow` counter bounds what is in flight (see protocol.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { isBoxerError } from '@boxer/diagnostics';
 import { runGuest } from '../common/run-guest.js';
-import type { WorkerInput, WorkerMessage } from './protocol.js';
+import { FLOW_IN_FLIGHT, type WorkerInput, type WorkerMessage } from './protocol.js';
 
 const input = workerData as WorkerInput;
-const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+const flow = new Int32Array(input.flow);
+const post = (m: WorkerMessage, transfer?: ArrayBuffer[]): void => parentPort!.postMessage(m, transfer);
+
+/** Posts one chunk of output once there is room for it in flight. Blocks the guest until then. */
+function send(fd: 1 | 2, data: Uint8Array): void {
+  for (;;) {
+    const inFlight = Atomics.load(flow, FLOW_IN_FLIGHT);
+    // NOTE: with nothing in flight any chunk may go, so one larger than the bound cannot deadlock.
+    if (inFlight === 0 || inFlight + data.length <= input.flowLimit) break;
+    Atomics.wait(flow, FLOW_IN_FLIGHT, inFlight);
+  }
+  Atomics.add(flow, FLOW_IN_FLIGHT, data.length);
+  // NOTE: WasiHost hands over a fresh buffer per chunk; moving it avoids a copy per message.
+  const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  post({ type: 'output', fd, data }, whole ? [data.buffer as ArrayBuffer] : undefined);
+}
 
 try {
   const code = runGuest({
@@ -16,9 +31,9 @@ try {
     ...(input.args ? { args: input.args } : {}),
     ...(input.env ? { env: input.env } : {}),
     ...(input.entrypoint !== undefined ? { entrypoint: input.entrypoint } : {}),
-    ...(input.limits ? { limits: input.limits } : {}),
-    stdout: (data) => post({ type: 'output', fd: 1, data }),
-    stderr: (data) => post({ type: 'output', fd: 2, data }),
+    limits: input.limits,
+    stdout: (data) => send(1, data),
+    stderr: (data) => send(2, data),
     onDiagnostic: (diagnostic) => post({ type: 'diagnostic', diagnostic: strip(diagnostic) }),
   });
   post({ type: 'exit', code });

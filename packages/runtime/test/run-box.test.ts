@@ -1,0 +1,118 @@
+// runBox (Node host): output flow control between the guest's worker and the sinks, the output
+// limit across the thread boundary, timeouts and aborts that do not wait for queued output, and the
+// box's own limits applied when the caller gives none. Runs the built package (the worker is
+// dist/node/worker.js): `npx tsc -b` first.
+import { describe, expect, it } from 'vitest';
+import { BoxerError } from '@boxer/diagnostics';
+import { runBox, resolveLimits, LIMIT_CEILINGS } from '@boxer/runtime';
+import { DEFAULT_LIMITS } from '@boxer/bundle';
+import { fixture, makeBox } from './box-helpers.js';
+
+const MiB = 1024 * 1024;
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const flood = makeBox(fixture('flood'));
+const spin = makeBox(fixture('spin'));
+
+describe('output flow control', () => {
+  it('a flooding guest piped to a slow consumer keeps at most outputBuffer bytes in flight', async () => {
+    let received = 0;
+    const r = await runBox(flood, {
+      args: [String(16 * MiB)],
+      outputBuffer: 256 * 1024,
+      stdout: async (b) => {
+        // A consumer far slower than the guest: one turn of the event loop per 64 KiB.
+        await tick();
+        received += b.length;
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(received).toBe(16 * MiB);
+    // The guest was held back: never more than the bound between it and the sink (not 16 MiB).
+    expect(r.output.peakBufferedBytes).toBeGreaterThan(0);
+    expect(r.output.peakBufferedBytes).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('cuts a flood at the output limit with RUNTIME_OUTPUT_LIMIT and exit 153', async () => {
+    let received = 0;
+    const r = await runBox(flood, {
+      limits: { maxOutputBytes: 3 * MiB + 1 },
+      stdout: async (b) => {
+        await tick();
+        received += b.length;
+      },
+    });
+    expect(r.exitCode).toBe(153);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['RUNTIME_OUTPUT_LIMIT']);
+    expect(received).toBe(3 * MiB + 1);
+    expect(r.output.bytes).toBe(3 * MiB + 1);
+    expect(r.output.peakBufferedBytes).toBeLessThanOrEqual(4 * MiB);
+  });
+
+  it('on timeout stops at once and drops queued output, even when the sink never finishes', async () => {
+    let calls = 0;
+    const r = await runBox(flood, {
+      limits: { timeoutMs: 300 },
+      stdout: () => {
+        calls++;
+        return new Promise<void>(() => {});
+      },
+    });
+    expect(r.exitCode).toBe(124);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['RUNTIME_TIMEOUT']);
+    // The first chunk is still "being written"; nothing else reached the sink, and the guest was
+    // held at the bound meanwhile.
+    expect(calls).toBe(1);
+    expect(r.output.peakBufferedBytes).toBeLessThanOrEqual(4 * MiB);
+  });
+
+  it('an abort stops the run at once and rejects with its reason', async () => {
+    const stop = new AbortController();
+    const reason = new Error('enough');
+    let calls = 0;
+    const run = runBox(flood, {
+      signal: stop.signal,
+      stdout: async () => {
+        if (++calls === 3) stop.abort(reason);
+        await tick();
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(calls).toBe(3);
+  });
+
+  it('a sink that fails ends the run with its error', async () => {
+    const broken = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    await expect(runBox(flood, { stdout: () => Promise.reject(broken) })).rejects.toBe(broken);
+  });
+});
+
+describe("the box's own limits", () => {
+  it('applies the manifest timeout when the caller gives none, and the caller\'s over it', async () => {
+    const box = makeBox(fixture('spin'), { limits: { ...DEFAULT_LIMITS, timeoutMs: 300 } });
+    const r = await runBox(box);
+    expect(r.exitCode).toBe(124);
+    expect(r.diagnostics[0]!.message).toContain('300 ms');
+    const finite = await runBox(box, { args: ['1000'], limits: { timeoutMs: 30_000 } });
+    expect(finite.exitCode).toBe(0);
+    // A box without one runs unbounded (DEFAULT_LIMITS.timeoutMs = 0), as before.
+    expect((await runBox(spin, { args: ['1000'] })).exitCode).toBe(0);
+  });
+
+  it('refuses an ill-typed or impossible manifest limit as a damaged box, and caps a large one', async () => {
+    for (const maxFds of ['lots', 2, -1, 1.5]) {
+      const box = makeBox(fixture('hello'), { limits: { ...DEFAULT_LIMITS, maxFds } });
+      const e = await runBox(box).catch((x: unknown) => x);
+      expect(e, String(maxFds)).toBeInstanceOf(BoxerError);
+      expect((e as BoxerError).diagnostic.code).toBe('BOX_MALFORMED');
+      expect((e as BoxerError).diagnostic.message).toContain('limits.maxFds');
+    }
+    const capped = resolveLimits({ ...DEFAULT_LIMITS, maxFds: 10 ** 9, memoryBytes: 2 ** 40, timeoutMs: 2 ** 40 }, undefined);
+    expect(capped).toMatchObject({ maxFds: LIMIT_CEILINGS.maxFds, memoryBytes: 4 * 1024 ** 3, timeoutMs: 2 ** 31 - 1 });
+  });
+
+  it('refuses an override outside the host\'s range with a RangeError (not a worker crash)', async () => {
+    await expect(runBox(flood, { limits: { maxFds: 2 } })).rejects.toThrow(RangeError);
+    await expect(runBox(flood, { limits: { timeoutMs: 2 ** 31 } })).rejects.toThrow(RangeError);
+    await expect(runBox(flood, { limits: { memoryBytes: 8 * 1024 ** 3 } })).rejects.toThrow(RangeError);
+  });
+});
