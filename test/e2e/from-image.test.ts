@@ -96,6 +96,15 @@ describe.skipIf(!isRoot)('FROM an image', { timeout: 180_000 }, () => {
       expect(warm.snapshot).toBe(cold.snapshot);
       const blobRequests = registry.requests().slice(before).filter((r) => r.includes('/blobs/'));
       expect(blobRequests).toEqual([]);
+      if (auth === 'none') {
+        // Progress: one plain line per blob pulled into a fresh cache, JSON events with --progress json.
+        const ctx = join(tmp.path, 'ctx-registry-none');
+        const plain = await boxer(['build', ctx, '--cache-dir', join(tmp.path, 'fresh-cache'), '--progress', 'plain'], { env });
+        expect(plain.stderr).toMatch(/^ {2}pull sha256:[0-9a-f]{12} /m);
+        const json = await boxer(['build', ctx, '--cache-dir', join(tmp.path, 'fresh-cache-2'), '--progress', 'json'], { env });
+        const events = json.stderr.trim().split('\n').map((l) => JSON.parse(l));
+        expect(events.some((e) => e.type === 'progress' && e.stage === 'pull' && e.current === e.total)).toBe(true);
+      }
     });
   }
 });

@@ -202,3 +202,13 @@ export function checksumMismatch(source: string, want: string, got: string, loca
 export function badChecksum(value: string, location: SourceLocation): Diagnostic {
   return { code: BUILD_CHECKSUM_MISMATCH, severity: 'error', location, message: `--checksum=${value} is not a sha256 digest`, hint: 'write --checksum=sha256:<64 hex digits>', url: docsUrl(BUILD_CHECKSUM_MISMATCH) };
 }
+
+export const BUILD_BAD_TRIGGER = 'BUILD_BAD_TRIGGER';
+export function badTrigger(trigger: string, location: SourceLocation, why: string): Diagnostic {
+  return {
+    code: BUILD_BAD_TRIGGER, severity: 'error', location,
+    message: `the base image's ONBUILD trigger ${JSON.stringify(trigger)} is not a valid instruction: ${why}`,
+    hint: 'the base image carries a broken trigger; rebuild it without that ONBUILD, or start from another base',
+    url: docsUrl(BUILD_BAD_TRIGGER),
+  };
+}

@@ -238,6 +238,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     let tree: Tree;
     let config: ImageConfig;
     let author: string | undefined;
+    let imageTriggers: Instruction[] = [];
     if (parentResult) {
       tree = parentResult.tree.clone();
       config = structuredClone(parentResult.config);
@@ -250,6 +251,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       tree = base.tree;
       config = base.config;
       bases.push({ stage: stage.name ?? String(stage.index), ref: base.ref, ...(base.digest ? { digest: base.digest } : {}) });
+      // An image's ONBUILD triggers run first in the stage built FROM it, and are not carried over.
+      imageTriggers = parseTriggers(config.OnBuild ?? [], stage.from.location, file);
+      delete config.OnBuild;
     }
     // NOTE: BuildKit makes sure PATH is always set (dockerfile2llb dispatchStages).
     if (getEnv(config.Env, 'PATH') === undefined) config.Env.push(`PATH=${DEFAULT_PATH}`);
@@ -258,7 +262,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const lookup = (name: string): string | undefined => getEnv(config.Env, name) ?? args.get(name);
     const triggers: Instruction[] = [];
     let cmdSet = false;
-    const triggerList = parentResult?.triggers ?? [];
+    const triggerList = parentResult?.triggers ?? imageTriggers;
     for (const raw of [...triggerList, ...stage.instructions]) {
       emit?.({ type: 'step', index: ++stepNo, total: totalSteps, text: raw.original, line: raw.location.line });
       if (raw.kind === 'arg') {
@@ -473,6 +477,27 @@ function preflight(inst: Instruction, triggeredAt?: SourceLocation): Diagnostic[
     }
     default:
       break;
+  }
+  return out;
+}
+
+/**
+ * An image config's ONBUILD triggers (instruction text) as typed instructions located at the FROM line
+ * that runs them (BuildKit resets their location the same way); each is checked like any instruction.
+ */
+function parseTriggers(triggers: readonly string[], at: SourceLocation, file: string): Instruction[] {
+  const out: Instruction[] = [];
+  for (const trigger of triggers) {
+    const { ast, diagnostics } = parse(`FROM scratch\n${trigger}\n`, { file });
+    const staged = toStages(ast, {});
+    const inst = staged.stages[0]?.instructions[0];
+    const problems = [...diagnostics, ...staged.diagnostics].filter((x) => x.severity === 'error');
+    if (!inst || problems.length > 0 || staged.stages[0]!.instructions.length !== 1) {
+      throw new BoxerError(d.badTrigger(trigger, at, problems[0]?.message ?? 'not a single instruction'));
+    }
+    const problemsHere = preflight({ ...inst, location: at }, at);
+    if (problemsHere.length > 0) throw new BoxerError(problemsHere);
+    out.push({ ...inst, location: at, original: trigger });
   }
   return out;
 }

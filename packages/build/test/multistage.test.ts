@@ -112,3 +112,41 @@ describe('COPY flags', () => {
     expect(r.tree.get('/guide.txt').mode).toBe(0o744);
   });
 });
+
+describe('ONBUILD from an image', () => {
+  it('runs the triggers an image config carries, first, at the FROM line, and drops them', async () => {
+    // Reference (ONBUILD): the builder "looks for ONBUILD triggers ... in the parent image" and runs
+    // them immediately after FROM. The image here is a hand-made OCI layout whose config has OnBuild.
+    const { createHash } = await import('node:crypto');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = join(tmp, `onbuild-image-${Math.random().toString(36).slice(2)}`);
+    const blobs = join(dir, 'layout/blobs/sha256');
+    mkdirSync(blobs, { recursive: true });
+    mkdirSync(join(dir, 'rootfs/etc'), { recursive: true });
+    writeFileSync(join(dir, 'rootfs/etc/base.txt'), 'base\n');
+    const layer = execFileSync('tar', ['--owner=0', '--group=0', '--mtime=@0', '-cf', '-', '-C', join(dir, 'rootfs'), 'etc']);
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    const put = (b: Uint8Array) => (writeFileSync(join(blobs, sha(b)), b), { digest: `sha256:${sha(b)}`, size: b.length });
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['FROM_IMAGE=1'], OnBuild: ['COPY marker.txt /triggered.txt', 'LABEL from=image'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(layer) }] }));
+    const m = put(manifest);
+    writeFileSync(join(dir, 'layout/oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(dir, 'layout/index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    writeFileSync(join(dir, 'marker.txt'), 'marker\n');
+    const r = await buildImage({ dockerfile: { text: 'FROM oci-layout://layout:v1\nLABEL own=yes\n', file: 'Dockerfile' }, contextDir: dir });
+    expect(text(r.tree, '/triggered.txt')).toBe('marker\n');
+    expect(text(r.tree, '/etc/base.txt')).toBe('base\n');
+    expect(r.config.Labels).toEqual({ from: 'image', own: 'yes' });
+    expect(r.config.OnBuild).toBeUndefined();
+    expect(r.config.Env).toContain('FROM_IMAGE=1');
+    // A trigger this version cannot run is reported at the FROM line.
+    const bad = JSON.parse(config.toString());
+    bad.config.OnBuild = ['RUN make'];
+    const cfg2 = Buffer.from(JSON.stringify(bad));
+    const man2 = Buffer.from(JSON.stringify({ ...JSON.parse(manifest.toString()), config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(cfg2) } }));
+    writeFileSync(join(dir, 'layout/index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...put(man2), annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    const err = await buildImage({ dockerfile: { text: 'FROM oci-layout://layout:v1\n', file: 'Dockerfile' }, contextDir: dir }).catch((e: unknown) => e);
+    expect((err as BoxerError).diagnostic).toMatchObject({ code: 'BUILD_UNSUPPORTED_INSTRUCTION', location: { line: 1 } });
+  });
+});

@@ -250,7 +250,13 @@ function plainReporter(io: Io, printDiagnostic: (d: Diagnostic) => void): (e: Bo
   return (e) => {
     if (e.type === 'step') io.stderr.write(`[${e.index}/${e.total}] ${e.text}\n`);
     else if (e.type === 'diagnostic') printDiagnostic(e.diagnostic);
+    // NOTE: one line per blob when it completes (BuildKit's plain mode), not a line per chunk.
+    else if (e.type === 'progress' && e.total !== undefined && e.current === e.total) io.stderr.write(`  ${e.stage} ${e.id.slice(0, 19)} ${formatBytes(e.total)}\n`);
   };
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 function jsonReporter(io: Io): (e: BoxerEvent) => void {
