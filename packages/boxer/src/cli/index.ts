@@ -46,6 +46,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;
   const printDiagnostic = (d: Diagnostic): void => void io.stderr.write(`${formatDiagnostic(d, { color })}\n`);
   let exitCode = 0;
+  // NOTE: a reader that goes away (`boxer run box | head`) makes the next write fail with EPIPE. Without
+  // a listener that error would crash boxer; with it, a run stops at once (its queued output is
+  // dropped) and boxer exits 141 like a shell's SIGPIPE, without a message.
+  const outputFailed = new AbortController();
+  const onStreamError = (e: NodeJS.ErrnoException): void => {
+    outputFailed.abort(e?.code === 'EPIPE' ? new BrokenPipe() : e);
+  };
+  io.stdout.on('error', onStreamError);
+  io.stderr.on('error', onStreamError);
   const program = new Command('boxer')
     .description('Turn a Dockerfile into one WebAssembly file and run it under zero authority.')
     .version(VERSION)
@@ -111,14 +120,6 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.maxOutput !== undefined ? { maxOutputBytes: limitFlag(parseSize(opts.maxOutput, '--max-output'), opts.maxOutput, '--max-output', 'maxOutputBytes', '64m') } : {}),
         ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
-      // NOTE: a reader that goes away (`boxer run box | head`) makes the next write fail with EPIPE;
-      // the run stops at once, its queued output is dropped, and boxer exits 141 like a shell's SIGPIPE.
-      const stop = new AbortController();
-      const onStreamError = (e: NodeJS.ErrnoException): void => {
-        stop.abort(e?.code === 'EPIPE' ? new BrokenPipe() : e);
-      };
-      io.stdout.on('error', onStreamError);
-      io.stderr.on('error', onStreamError);
       let result;
       try {
         result = await run({
@@ -129,7 +130,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           limits,
           stdout: (b) => write(io.stdout, b),
           stderr: (b) => write(io.stderr, b),
-          signal: stop.signal,
+          signal: outputFailed.signal,
         });
       } catch (e) {
         if (e instanceof BrokenPipe) {
@@ -159,7 +160,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return outputFailed.signal.reason instanceof BrokenPipe ? EXIT_BROKEN_PIPE : exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     if (e instanceof BoxerError) {

@@ -11,7 +11,7 @@ import { readBox, type BoxLimits } from '@boxer/bundle';
 import { resolveLaunch, type LaunchOptions } from './launch.js';
 import { resolveLimits, memoryPages } from './limits.js';
 import { WasiHost } from './wasi.js';
-import { checkPreview1Imports, limitMemory, MemoryTooSmall, ModuleRefused, WasmFormatError } from './wasm.js';
+import { checkPreview1Imports, ImportRefused, limitMemory, MemoryTooSmall, ModuleRefused, WasmFormatError } from './wasm.js';
 import { EXIT_TRAP } from './exit-codes.js';
 import * as d from './diagnostics.js';
 
@@ -88,7 +88,8 @@ function compile(path: string, bytes: Uint8Array, limits: BoxLimits): WebAssembl
     patched = limitMemory(bytes, memoryPages(limits));
   } catch (e) {
     if (e instanceof MemoryTooSmall) throw new BoxerError(d.memoryLimit(path, e.minimumPages, limits.memoryBytes));
-    if (e instanceof ModuleRefused) throw new BoxerError(d.badImport(path, e.message));
+    if (e instanceof ImportRefused) throw new BoxerError(d.badImport(path, e.message));
+    if (e instanceof ModuleRefused) throw new BoxerError(d.badModule(path, e.message));
     if (e instanceof WasmFormatError) throw new BoxerError(d.badModule(path, e.message));
     throw e;
   }

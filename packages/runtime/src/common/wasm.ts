@@ -74,8 +74,10 @@ export const PREVIEW1_SIGNATURES: Readonly<Record<string, Sig>> = {
   sock_shutdown: ['ii', 'i'],
 };
 
-/** A module the runtime refuses; `reason` completes "… is not a valid WebAssembly program: ". */
+/** A module the runtime refuses; the message completes "… is not a valid WebAssembly program: ". */
 export class ModuleRefused extends Error {}
+/** A module refused for one of its `wasi_snapshot_preview1` imports. */
+export class ImportRefused extends ModuleRefused {}
 
 /** A module whose memory minimum is above the limit. */
 export class MemoryTooSmall extends Error {
@@ -245,12 +247,12 @@ export function checkPreview1Imports(bytes: Uint8Array): void {
     if (imp.module !== WASI_MODULE) continue;
     const label = `${WASI_MODULE}.${imp.name}`;
     const want = PREVIEW1_SIGNATURES[imp.name];
-    if (!Object.hasOwn(PREVIEW1_SIGNATURES, imp.name) || !want) throw new ModuleRefused(`it imports ${JSON.stringify(label)}, which is not a WASI preview1 function`);
-    if (imp.kind !== 0x00) throw new ModuleRefused(`it imports ${JSON.stringify(label)} as a ${KIND_NAMES[imp.kind] ?? 'non-function'}; preview1 defines it as a function ${show(want)}`);
+    if (!Object.hasOwn(PREVIEW1_SIGNATURES, imp.name) || !want) throw new ImportRefused(`it imports ${JSON.stringify(label)}, which is not a WASI preview1 function`);
+    if (imp.kind !== 0x00) throw new ImportRefused(`it imports ${JSON.stringify(label)} as a ${KIND_NAMES[imp.kind] ?? 'non-function'}; preview1 defines it as a function ${show(want)}`);
     const got = types[imp.type!];
     if (!got) throw new WasmFormatError(`import ${label} names type ${imp.type}, which does not exist`);
     if (got[0] !== want[0] || got[1] !== want[1]) {
-      throw new ModuleRefused(`it imports ${JSON.stringify(label)} with the signature ${show(got)}; preview1 defines ${show(want)}`);
+      throw new ImportRefused(`it imports ${JSON.stringify(label)} with the signature ${show(got)}; preview1 defines ${show(want)}`);
     }
   }
 }
