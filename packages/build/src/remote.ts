@@ -69,12 +69,7 @@ export async function download(source: string, options: { allow: NetAllow | unde
     if (total > MAX_DOWNLOAD) throw new BoxerError(d.fetchFailed(source, `it is over the ${MAX_DOWNLOAD}-byte limit`, loc));
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    bytes.set(c, off);
-    off += c.length;
-  }
+  const bytes: Uint8Array = Buffer.concat(chunks, total);
   if (options.checksum !== undefined) {
     const want = options.checksum.toLowerCase();
     if (!/^sha256:[0-9a-f]{64}$/.test(want)) throw new BoxerError(d.badChecksum(options.checksum, loc));
