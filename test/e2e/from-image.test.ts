@@ -104,6 +104,11 @@ describe.skipIf(!isRoot)('FROM an image', { timeout: 180_000 }, () => {
         const json = await boxer(['build', ctx, '--cache-dir', join(tmp.path, 'fresh-cache-2'), '--progress', 'json'], { env });
         const events = json.stderr.trim().split('\n').map((l) => JSON.parse(l));
         expect(events.some((e) => e.type === 'progress' && e.stage === 'pull' && e.current === e.total)).toBe(true);
+        // On a terminal (script(1) gives the CLI a pty), auto mode draws one bar redrawn in place.
+        const cmd = `node ${join(ROOT, 'packages/boxer/bin/boxer.js')} build ${ctx} --cache-dir ${join(tmp.path, 'fresh-cache-3')}`;
+        const tty = await execa('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...env }, reject: false });
+        expect(tty.exitCode).toBe(0);
+        expect(tty.stdout).toMatch(/pull \d+ blobs? \[#+\] 100% /);
       }
     });
   }

@@ -1,9 +1,10 @@
 // The boxer CLI: the only code that prints or sets the exit code (conventions c.4).
 // `boxer build`, `boxer run`, `boxer inspect`; diagnostics are formatted here, never in libraries.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { BoxerError, InternalError, formatDiagnostic, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
-import { diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, LIMIT_CEILINGS, LIMIT_FLOORS } from '@boxer/runtime';
+import { diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, isEnvName, LIMIT_CEILINGS, LIMIT_FLOORS, type AuditRecord, type Grants } from '@boxer/runtime';
 import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
@@ -11,8 +12,9 @@ import { VERSION } from '../version.js';
 import { formatSize, parseDuration, parseSize } from './units.js';
 import { renderInspect } from './inspect-text.js';
 import { registerCheck } from './check.js';
+import { ttyProgress, type TtyStream } from './progress.js';
 import { registerRegistryCommands } from './registry.js';
-import { badKeyValue, badValue } from '../diagnostics.js';
+import { auditUnwritable, badKeyValue, badValue } from '../diagnostics.js';
 
 /** Exit codes, as `docker run` uses them for its own failures. */
 const EXIT_USAGE = 2;
@@ -77,7 +79,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'json', 'quiet']).default('auto'))
     .action(async (context: string, opts: { file?: string; output?: string; buildArg: string[]; target?: string; allowNet?: boolean | string; platform?: string; cacheDir?: string; insecureRegistry: string[]; progress: string }) => {
       const buildArgs = parseKeyValues(opts.buildArg, '--build-arg');
-      const emit = opts.progress === 'quiet' ? undefined : opts.progress === 'json' ? jsonReporter(io) : plainReporter(io, printDiagnostic);
+      const plain = plainReporter(io, printDiagnostic);
+      const emit = opts.progress === 'quiet' ? undefined
+        : opts.progress === 'json' ? jsonReporter(io)
+        : opts.progress === 'auto' && io.stderr.isTTY ? ttyProgress(io.stderr as TtyStream, plain)
+        : plain;
       const result = await build({
         context,
         ...(opts.file !== undefined ? { file: opts.file } : {}),
@@ -109,10 +115,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--max-fds <n>', "open descriptor limit (4 to 65536; default: the box's own)")
     .option('--max-output <size>', "stdout + stderr bytes before the guest is stopped (e.g. 64m; default: the box's own)")
     .option('--max-write <size>', "file bytes the guest may add to its writable layer (e.g. 1g; default: the box's own)")
+    .option('--allow-env [names]', "pass these variables (comma-separated) from boxer's environment to the guest; bare: all of them", collect, [] as string[])
+    .option('--deny-env <names>', 'never pass these variables (comma-separated; wins over --allow-env)', collect, [] as string[])
+    .option('--audit <file>', 'write one JSON line per capability decision to FILE (- for stderr)')
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
+      const grants = envGrants(opts.allowEnv, opts.denyEnv);
       const limits = {
         ...(opts.timeout !== undefined ? { timeoutMs: limitFlag(parseDuration(opts.timeout, '--timeout'), opts.timeout, '--timeout', 'timeoutMs', '30s') } : {}),
         ...(opts.memory !== undefined ? { memoryBytes: limitFlag(parseSize(opts.memory, '--memory'), opts.memory, '--memory', 'memoryBytes', '256m', 65536) } : {}),
@@ -120,12 +130,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.maxOutput !== undefined ? { maxOutputBytes: limitFlag(parseSize(opts.maxOutput, '--max-output'), opts.maxOutput, '--max-output', 'maxOutputBytes', '64m') } : {}),
         ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
+      const sink = opts.audit === undefined ? undefined : auditSink(opts.audit, io);
       let result;
       try {
         result = await run({
           box,
           args: guestArgs,
           env,
+          ...(grants ? { grants } : {}),
+          ...(sink ? { audit: sink.write } : {}),
           ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
           limits,
           stdout: (b) => write(io.stdout, b),
@@ -139,6 +152,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           return;
         }
         throw e;
+      } finally {
+        sink?.close();
       }
       for (const d of result.diagnostics) printDiagnostic(d);
       exitCode = result.exitCode;
@@ -159,7 +174,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(expandBareAllowEnv(argv, program), { from: 'user' });
     return outputFailed.signal.reason instanceof BrokenPipe ? EXIT_BROKEN_PIPE : exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
@@ -179,6 +194,56 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stderr.write(`${err?.stack ?? ''}\n`);
     return EXIT_BUG;
   }
+}
+
+/** What `--allow-env` with no list becomes before commander parses it (`=` is no variable name). */
+const ALL_ENV = '=';
+
+/**
+ * Commander would take the box after a bare `--allow-env` as its value; as in Deno, only
+ * `--allow-env=A,B` carries a list, so a bare one among `boxer run`'s options is rewritten first.
+ */
+function expandBareAllowEnv(argv: string[], program: Command): string[] {
+  const run = program.commands.find((c) => c.name() === 'run');
+  if (argv[0] !== 'run' || !run) return argv;
+  const out = [...argv];
+  for (let i = 1; i < out.length; i++) {
+    const t = out[i]!;
+    if (t === '--' || t === '-' || !t.startsWith('-')) break;
+    if (t === '--allow-env') out[i] = `--allow-env=${ALL_ENV}`;
+    else if (!t.includes('=') && run.options.find((o) => o.long === t || o.short === t)?.required) i++;
+  }
+  return out;
+}
+
+/** `--allow-env`/`--deny-env` values → Grants (undefined when neither is given). */
+function envGrants(allow: string[], deny: string[]): Grants | undefined {
+  if (allow.length === 0 && deny.length === 0) return undefined;
+  const names = (value: string, flag: string): string[] => {
+    const list = value.split(',').map((n) => n.trim());
+    if (list.some((n) => !isEnvName(n))) throw new BoxerError(badValue(flag, value, 'a comma-separated list of variable names', `${flag}=HOME,LANG`));
+    return list;
+  };
+  const all = allow.includes(ALL_ENV);
+  return {
+    ...(all ? { env: true as const } : allow.length > 0 ? { env: [...new Set(allow.flatMap((v) => names(v, '--allow-env')))] } : {}),
+    ...(deny.length > 0 ? { denyEnv: [...new Set(deny.flatMap((v) => names(v, '--deny-env')))] } : {}),
+  };
+}
+
+/** `--audit FILE|-`: JSON lines to stderr, or to FILE (created or truncated before the run starts). */
+function auditSink(target: string, io: Io): { write: (r: AuditRecord) => void; close: () => void } {
+  if (target === '-') return { write: (r) => void io.stderr.write(`${JSON.stringify(r)}\n`), close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync(target, 'w');
+  } catch (e) {
+    throw new BoxerError(auditUnwritable(target, e));
+  }
+  return {
+    write: (r) => void writeSync(fd, `${JSON.stringify(r)}\n`),
+    close: () => closeSync(fd),
+  };
 }
 
 function collect(value: string, previous: string[]): string[] {
