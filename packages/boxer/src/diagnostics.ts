@@ -43,3 +43,8 @@ export function notABoxArtifact(ref: string, mediaTypes: string[]): Diagnostic {
     url: docsUrl(CLI_NOT_A_BOX_ARTIFACT),
   };
 }
+
+export const CLI_AUDIT_UNWRITABLE = 'CLI_AUDIT_UNWRITABLE';
+export function auditUnwritable(path: string, cause: unknown): Diagnostic {
+  return { code: CLI_AUDIT_UNWRITABLE, severity: 'error', cause, message: `cannot write the audit log ${JSON.stringify(path)}: ${(cause as NodeJS.ErrnoException)?.code ?? cause}`, hint: 'give a path in a directory you can write to, or `--audit -` for stderr', url: docsUrl(CLI_AUDIT_UNWRITABLE) };
+}

@@ -2,6 +2,9 @@
 // worker threads and the watchdog.
 export { runBox, shareBox, DEFAULT_OUTPUT_BUFFER } from './node/run.js';
 export type { RunBoxOptions, RunResult } from './node/run.js';
+export { checkGrants, decideEnv, isEnvName } from './common/grants.js';
+export type { Grants } from './common/grants.js';
+export type { AuditEvent, AuditOp, AuditRecord } from './common/audit.js';
 export { runGuest } from './common/run-guest.js';
 export type { GuestRunOptions } from './common/run-guest.js';
 export { EXIT_TRAP, EXIT_TIMEOUT, EXIT_OUTPUT_LIMIT, EXIT_BROKEN_PIPE } from './common/exit-codes.js';

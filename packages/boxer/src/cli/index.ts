@@ -221,7 +221,7 @@ function envGrants(allow: string[], deny: string[]): Grants | undefined {
   if (allow.length === 0 && deny.length === 0) return undefined;
   const names = (value: string, flag: string): string[] => {
     const list = value.split(',').map((n) => n.trim());
-    if (list.some((n) => !isEnvName(n))) throw new BoxerError(badValue(flag, value, 'a comma-separated list of variable names', `${flag}=HOME,LANG`));
+    if (list.some((n) => !isEnvName(n))) throw new BoxerError({ ...badValue(flag, value, 'a comma-separated list of variable names', ''), hint: `e.g. ${flag}=HOME,LANG` });
     return list;
   };
   const all = allow.includes(ALL_ENV);

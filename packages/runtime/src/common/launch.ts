@@ -10,8 +10,10 @@ import * as d from './diagnostics.js';
 export interface LaunchOptions {
   /** Arguments after the box on the command line: they replace CMD (`docker run IMAGE args…`). */
   args?: readonly string[];
-  /** `-e K=V` values; they override the image's Env. */
+  /** `-e K=V` values; they override the image's Env and `hostEnv`. */
   env?: Readonly<Record<string, string>>;
+  /** Host variables a grant passed (`--allow-env`); they override the image's Env. */
+  hostEnv?: Readonly<Record<string, string>>;
   /**
    * `--entrypoint`: replaces the image's ENTRYPOINT and, as in `docker run`, drops its CMD (only the
    * run's own args follow it). An empty string clears the ENTRYPOINT.
@@ -24,7 +26,7 @@ export interface Launch {
   path: string;
   /** argv as the guest sees it (argv[0] as written in the config). */
   argv: string[];
-  /** `K=V` entries: the image's Env with overrides applied, nothing from the host. */
+  /** `K=V` entries: the image's Env, then granted host variables, then `-e` (each overriding the one before). */
   env: string[];
   /** The program's bytes (a view into the box). */
   module: Uint8Array;
@@ -33,7 +35,7 @@ export interface Launch {
 
 export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: LaunchOptions = {}): Launch {
   const config = manifest.config;
-  const env = mergeEnv(config.Env, options.env ?? {});
+  const env = mergeEnv(mergeEnv(config.Env, options.hostEnv ?? {}), options.env ?? {});
   const given = options.args && options.args.length > 0 ? [...options.args] : undefined;
   const entrypoint = options.entrypoint !== undefined ? (options.entrypoint === '' ? [] : [options.entrypoint]) : (config.Entrypoint ?? []);
   const cmd = options.entrypoint !== undefined ? [] : (config.Cmd ?? []);

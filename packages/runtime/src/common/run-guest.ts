@@ -14,6 +14,7 @@ import { WasiHost } from './wasi.js';
 import { checkPreview1Imports, ImportRefused, limitMemory, MemoryTooSmall, ModuleRefused, WasmFormatError } from './wasm.js';
 import { EXIT_TRAP } from './exit-codes.js';
 import * as d from './diagnostics.js';
+import type { AuditEvent } from './audit.js';
 
 export { EXIT_TRAP };
 
@@ -30,6 +31,8 @@ export interface GuestRunOptions extends LaunchOptions {
   /** Overrides of the box's limits (which override the defaults). */
   limits?: Partial<BoxLimits>;
   onDiagnostic?: (d: Diagnostic) => void;
+  /** Receives the run's own audit events (the `exec` of the program, once it is resolved). */
+  onAudit?: (e: AuditEvent) => void;
 }
 
 export function runGuest(options: GuestRunOptions): number {
@@ -38,6 +41,7 @@ export function runGuest(options: GuestRunOptions): number {
   const limits = resolveLimits(opened.manifest.limits, options.limits, file);
   const tree = opened.tree();
   const launch = resolveLaunch(opened.manifest, tree, options);
+  options.onAudit?.({ op: 'exec', resource: launch.path, decision: 'allow', grant: 'box' });
   const module = compile(launch.path, launch.module, limits);
   const host = new WasiHost({
     tree,

@@ -8,6 +8,7 @@
 // it (after the sink's promise settles) and calls `Atomics.notify`.
 import type { Diagnostic } from '@boxer/diagnostics';
 import type { BoxLimits } from '@boxer/bundle';
+import type { AuditEvent } from '../common/audit.js';
 
 /** Index of the in-flight byte count in the `flow` Int32Array. */
 export const FLOW_IN_FLIGHT = 0;
@@ -20,6 +21,10 @@ export interface WorkerInput {
   file: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Host variables the grants passed (read on the main thread by env-adapter.ts). */
+  hostEnv?: Record<string, string>;
+  /** Whether the main thread wants audit events. */
+  audit?: boolean;
   entrypoint?: string;
   /** The run's limits, already resolved against the manifest by the main thread. */
   limits: BoxLimits;
@@ -32,6 +37,7 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'output'; fd: 1 | 2; data: Uint8Array }
   | { type: 'diagnostic'; diagnostic: Diagnostic }
+  | { type: 'audit'; event: AuditEvent }
   | { type: 'exit'; code: number }
   | { type: 'failed'; diagnostics: Diagnostic[] }
   | { type: 'crashed'; message: string; stack?: string };

@@ -6,12 +6,16 @@
 // and the sinks, and a sink that returns a promise holds the guest back until it settles. When the
 // run ends by its timeout or its AbortSignal, the worker is terminated at once and output still
 // queued is dropped; when the guest exits, its output is passed on before the result resolves.
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { BoxerError, InternalError, type Diagnostic } from '@boxer/diagnostics';
 import { readBox, type BoxLimits } from '@boxer/bundle';
 import * as d from '../common/diagnostics.js';
 import { EXIT_TIMEOUT } from '../common/exit-codes.js';
 import { resolveLimits } from '../common/limits.js';
+import { checkGrants, type Grants } from '../common/grants.js';
+import type { AuditEvent, AuditRecord } from '../common/audit.js';
+import { grantedHostEnv } from './env-adapter.js';
 import { FLOW_IN_FLIGHT, FLOW_SLOTS, type WorkerInput, type WorkerMessage } from './protocol.js';
 
 export { EXIT_TIMEOUT };
@@ -24,8 +28,16 @@ export interface RunBoxOptions {
   file?: string;
   /** Arguments replacing CMD. */
   args?: string[];
-  /** `-e` values. */
+  /** `-e` values: they override the image's Env and granted host variables, and need no grant. */
   env?: Record<string, string>;
+  /** What the run may take from the host (deny by default): see `Grants`. Invalid grants throw RangeError. */
+  grants?: Grants;
+  /**
+   * Receives one record per capability decision, in order (`boxer run --audit`): each host variable
+   * passed or denied, then the `exec` of the program. Called on the calling thread; an exception
+   * from it ends the run (runBox rejects with it).
+   */
+  audit?: (record: AuditRecord) => void;
   /** `--entrypoint`: replaces ENTRYPOINT and drops CMD, as in `docker run`. */
   entrypoint?: string;
   /**
@@ -76,7 +88,11 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
   // NOTE: the main thread reads the manifest too (cheap: the snapshot is not decoded), for the
   // limit it enforces itself, the wall time; a damaged box fails here without starting a worker.
   const limits = resolveLimits(readBox(new Uint8Array(shared), { file }).manifest.limits, options.limits, file);
+  if (options.grants) checkGrants(options.grants);
   options.signal?.throwIfAborted();
+  const boxDigest = options.audit ? `sha256:${createHash('sha256').update(new Uint8Array(shared)).digest('hex')}` : '';
+  const audit = options.audit ? (e: AuditEvent): void => options.audit!({ time: new Date().toISOString(), box: boxDigest, ...e }) : undefined;
+  const hostEnv = options.grants ? grantedHostEnv(options.grants, audit ?? (() => {})) : undefined;
   const flowBuffer = new SharedArrayBuffer(FLOW_SLOTS * 4);
   const flow = new Int32Array(flowBuffer);
   const input: WorkerInput = {
@@ -84,6 +100,8 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
     file,
     ...(options.args ? { args: options.args } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(hostEnv && Object.keys(hostEnv).length > 0 ? { hostEnv } : {}),
+    ...(audit ? { audit: true } : {}),
     ...(options.entrypoint !== undefined ? { entrypoint: options.entrypoint } : {}),
     limits,
     flow: flowBuffer,
@@ -163,6 +181,13 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
         }
         case 'diagnostic':
           diagnostics.push(m.diagnostic);
+          break;
+        case 'audit':
+          try {
+            audit?.(m.event);
+          } catch (e) {
+            stopNow(() => reject(e));
+          }
           break;
         case 'exit':
           endAfterOutput(() => resolve({ exitCode: m.code, diagnostics, output }));

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isBoxerError } from '@boxer/diagnostics';
 import { runGuest } from '../common/run-guest.js';
+import type { AuditEvent } from '../common/audit.js';
 import { FLOW_IN_FLIGHT, type WorkerInput, type WorkerMessage } from './protocol.js';
 
 const input = workerData as WorkerInput;
@@ -30,6 +31,8 @@ try {
     file: input.file,
     ...(input.args ? { args: input.args } : {}),
     ...(input.env ? { env: input.env } : {}),
+    ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}),
+    ...(input.audit ? { onAudit: (event: AuditEvent) => post({ type: 'audit', event }) } : {}),
     ...(input.entrypoint !== undefined ? { entrypoint: input.entrypoint } : {}),
     limits: input.limits,
     stdout: (data) => send(1, data),
