@@ -5,7 +5,7 @@ import { canonicalJson, type EncodedSnapshot } from '@boxer/vfs';
 import type { ImageConfig } from '@boxer/image';
 import { FORMAT_VERSION, DEFAULT_LIMITS, SECTION_DATA, SECTION_INDEX, SECTION_MANIFEST, type BoxLimits, type BoxManifest, type BuildStep } from './manifest.js';
 import { STUB_BASE64 } from './stub.generated.js';
-import { customSection, sections } from './wasm.js';
+import { concatBytes, customSection, sections } from './wasm.js';
 
 export interface BundleInput {
   snapshot: EncodedSnapshot;
@@ -38,7 +38,7 @@ function stubBody(): Uint8Array {
       if (s.id !== 0) parts.push(bytes.subarray(offset, end));
       offset = end;
     }
-    stubSections = concat(parts);
+    stubSections = concatBytes(parts);
   }
   return stubSections;
 }
@@ -61,7 +61,7 @@ export function bundle(input: BundleInput): BundleResult {
     provenance: input.provenance,
   };
   const manifestBytes = new TextEncoder().encode(canonicalJson(manifest));
-  const box = concat([
+  const box = concatBytes([
     Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00),
     ...customSection(SECTION_MANIFEST, manifestBytes),
     ...customSection(SECTION_INDEX, input.snapshot.index),
@@ -71,15 +71,6 @@ export function bundle(input: BundleInput): BundleResult {
   return { box, manifest };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);

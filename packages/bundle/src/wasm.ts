@@ -20,6 +20,17 @@ export function encodeU32(n: number): number[] {
 
 export class WasmFormatError extends Error {}
 
+/** Joins byte arrays into one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Reads an unsigned LEB128 u32 at `offset`; returns [value, next offset]. */
 export function decodeU32(bytes: Uint8Array, offset: number): [number, number] {
   let result = 0;

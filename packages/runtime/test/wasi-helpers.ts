@@ -6,6 +6,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileContent, Tree, type VNode } from '@boxer/vfs';
+import { concatBytes as concat } from '@boxer/bundle';
 import { WasiHost, type WasiHostOptions } from '../src/common/wasi.js';
 
 export const root = new URL('../../../', import.meta.url).pathname;
@@ -51,15 +52,7 @@ export function runWasi(name: string, options: WasiRunOptions = {}): RunResult &
   return { stdout: dec(concat(out)), stderr: dec(concat(err)), code, tree };
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
-}
+export { concatBytes as concat } from '@boxer/bundle';
 
 export function hasTool(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -6,7 +6,7 @@
 // the memory limit, so `memory.grow` past it fails in the guest (-1) as on any engine.
 // Both read only the type, import and memory sections, through @boxer/bundle's section walk; the
 // engine validates everything else when it compiles the result.
-import { decodeU32, encodeU32, sections, WasmFormatError } from '@boxer/bundle';
+import { concatBytes, decodeU32, encodeU32, sections, WasmFormatError } from '@boxer/bundle';
 
 export { WasmFormatError };
 
@@ -279,13 +279,7 @@ export function limitMemory(bytes: Uint8Array, limitPages: number): Uint8Array {
     }
   }
   if (!changed) return bytes;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function capped(l: Limits, limitPages: number): number[] {
@@ -329,11 +323,5 @@ function patchImportSection(payload: Uint8Array, limitPages: number): Uint8Array
   }
   if (pieces.length === 0) return undefined;
   pieces.push(payload.subarray(copied));
-  const out = new Uint8Array(pieces.reduce((m, p) => m + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(pieces);
 }
