@@ -18,7 +18,7 @@ import type { ArgInstruction, Instruction, Stage } from './instructions.js';
 import { parseNameVal, parseStringsWhitespaceDelimited, parseWords } from './line-parsers.js';
 import { checkDirectiveError, parse, parseCheckDirective } from './parse.js';
 import { isValidImageReference, parsePlatform } from './reference.js';
-import { expandWord, type Lookup } from './shell/lex.js';
+import { expandWord, recordLookups, type Lookup } from './shell/lex.js';
 import { suggest } from './suggest.js';
 import { toStages } from './to-stages.js';
 
@@ -111,13 +111,9 @@ class Linter {
 
 /** Expands `word`, recording the names looked up and not set; never throws. */
 function expandRecording(word: string, lookup: Lookup, escapeToken: string, location: SourceLocation): { result?: string; unmatched: Set<string>; matched: Set<string>; error?: Diagnostic[] } {
-  const unmatched = new Set<string>();
-  const matched = new Set<string>();
-  const recording: Lookup = (name) => {
-    const v = lookup(name);
-    (v === undefined ? unmatched : matched).add(name);
-    return v;
-  };
+  // NOTE: on an expansion error the names looked up so far are still returned, which is why this
+  // does not call expandWordWithMatches (it throws them away).
+  const { lookup: recording, matched, unmatched } = recordLookups(lookup);
   try {
     return { result: expandWord(word, recording, { escapeToken, location }), unmatched, matched };
   } catch (e) {

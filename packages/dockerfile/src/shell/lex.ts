@@ -540,12 +540,8 @@ export interface ExpandWithMatchesResult {
   unmatched: Set<string>;
 }
 
-/**
- * Expands like BuildKit's `ProcessWordWithMatches`: the result plus the variable names it looked up,
- * split into set and unset ones (what the UndefinedVar and UndefinedArgInFrom checks use).
- * @throws BoxerError like {@link expandWord}.
- */
-export function expandWordWithMatches(word: string, lookup: Lookup, options: ExpandOptions = {}): ExpandWithMatchesResult {
+/** Wraps `lookup` so that every name it is asked for lands in `matched` (set) or `unmatched` (unset). */
+export function recordLookups(lookup: Lookup): { lookup: Lookup; matched: Set<string>; unmatched: Set<string> } {
   const matched = new Set<string>();
   const unmatched = new Set<string>();
   const recording: Lookup = (name) => {
@@ -553,6 +549,16 @@ export function expandWordWithMatches(word: string, lookup: Lookup, options: Exp
     (v === undefined ? unmatched : matched).add(name);
     return v;
   };
+  return { lookup: recording, matched, unmatched };
+}
+
+/**
+ * Expands like BuildKit's `ProcessWordWithMatches`: the result plus the variable names it looked up,
+ * split into set and unset ones (what the UndefinedVar and UndefinedArgInFrom checks use).
+ * @throws BoxerError like {@link expandWord}.
+ */
+export function expandWordWithMatches(word: string, lookup: Lookup, options: ExpandOptions = {}): ExpandWithMatchesResult {
+  const { lookup: recording, matched, unmatched } = recordLookups(lookup);
   try {
     const r = new ShellWord(word, recording, options).process();
     return { result: r.result, words: r.words, matched, unmatched };
