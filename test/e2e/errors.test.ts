@@ -1,5 +1,5 @@
 // Bad input gets one clear diagnostic — location, code, hint — exit code 1 and no stack trace.
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { boxer, FIXTURES, tempDir } from './helpers.js';
@@ -152,5 +152,28 @@ describe('run errors', () => {
     expect(r.exitCode).toBe(126);
     expectOneDiagnostic(r.stderr, 'RUNTIME_NATIVE_BINARY');
     expect(r.stderr).toContain('/usr/bin/tool');
+  });
+});
+
+describe('a box modified after it was built', () => {
+  it('gives the guest EIO for a data file whose bytes no longer match its digest, with a diagnostic', async () => {
+    const dir = context('tampered', 'FROM scratch\nCOPY lsdir.wasm /bin/lsdir\nCOPY data/ /data/\nENTRYPOINT ["/bin/lsdir", "/data"]\n');
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'good.txt'), 'fine\n');
+    writeFileSync(join(dir, 'data', 'target.txt'), 'ORIGINAL-CONTENT-0123456789\n');
+    copyFileSync(join(FIXTURES, 'wasm', 'lsdir.wasm'), join(dir, 'lsdir.wasm'));
+    const out = join(tmp.path, 'tampered.wasm');
+    expect((await boxer(['build', dir, '-o', out, '--progress', 'quiet'])).exitCode).toBe(0);
+    const bytes = readFileSync(out);
+    const at = bytes.indexOf('ORIGINAL-CONTENT');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('MODIFIED', at);
+    writeFileSync(out, bytes);
+    const r = await boxer(['run', out]);
+    expect(r.stdout).toContain('file good.txt size=5 nlink=1 content="fine\\n"');
+    expect(r.stdout).toContain('file target.txt size=28 nlink=1 content-error=EIO');
+    expect(r.stdout).not.toContain('MODIFIED');
+    expectOneDiagnostic(r.stderr, 'RUNTIME_TAMPERED_FILE');
+    expect(r.stderr).toContain('/data/target.txt');
   });
 });

@@ -49,7 +49,7 @@ function expectOneDiagnostic(stderr: string, code: string): void {
 }
 
 beforeAll(async () => {
-  for (const name of ['flood', 'fill', 'alloc', 'spin']) boxes[name] = await buildFixtureBox(name);
+  for (const name of ['flood', 'fill', 'alloc', 'spin', 'entries']) boxes[name] = await buildFixtureBox(name);
   const { readFileSync } = await import('node:fs');
   boxes.timeout = writeBox('timeout', readFileSync(join(FIXTURES, 'wasm/spin.wasm')), { ...DEFAULT_LIMITS, timeoutMs: 300 });
   boxes.lots = writeBox('lots', readFileSync(join(FIXTURES, 'wasm/hello.wasm')), { ...DEFAULT_LIMITS, maxFds: 'lots' });
@@ -106,6 +106,21 @@ describe('memory and the writable layer', () => {
     const r = await boxer(['run', '--max-write', '8m', boxes.fill!, '/']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(`ftruncate-big: ENOSPC\npwrite-far: ENOSPC\nwrite-loop: ${8 * MiB} ENOSPC\nsymlink: ENOSPC\nunlink-write: ${MiB}\n`);
+  });
+});
+
+describe('directory entries', () => {
+  it('count against --max-write: empty files in a loop end in ENOSPC, not in a host out of memory', async () => {
+    const r = await boxer(['run', '--max-write', '64k', boxes.entries!, '/many', '100000']);
+    expect(r.exitCode).toBe(1);
+    // 64 KiB at ENTRY_COST (256 bytes) per entry: the directory itself, then 255 files.
+    expect(r.stdout).toBe('created 255 then ENOSPC\n');
+  });
+
+  it('give their charge back when removed: create-and-delete never runs out', async () => {
+    const r = await boxer(['run', '--max-write', '64k', boxes.entries!, 'churn', '/churn', '20000']);
+    expect(r.stdout).toBe('created 20000\n');
+    expect(r.exitCode).toBe(0);
   });
 });
 

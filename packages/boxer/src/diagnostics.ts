@@ -48,3 +48,13 @@ export const CLI_AUDIT_UNWRITABLE = 'CLI_AUDIT_UNWRITABLE';
 export function auditUnwritable(path: string, cause: unknown): Diagnostic {
   return { code: CLI_AUDIT_UNWRITABLE, severity: 'error', cause, message: `cannot write the audit log ${JSON.stringify(path)}: ${(cause as NodeJS.ErrnoException)?.code ?? cause}`, hint: 'give a path in a directory you can write to, or `--audit -` for stderr', url: docsUrl(CLI_AUDIT_UNWRITABLE) };
 }
+
+export const CLI_NOT_A_TTY = 'CLI_NOT_A_TTY';
+export function badTty(): Diagnostic {
+  return {
+    code: CLI_NOT_A_TTY, severity: 'error',
+    message: 'the input device is not a TTY: -i with -t needs boxer\'s stdin to be a terminal',
+    hint: 'drop -t when stdin is a pipe or a file (`echo hi | boxer run -i box.wasm`), as with `docker run`',
+    url: docsUrl(CLI_NOT_A_TTY),
+  };
+}

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BoxerError } from '@boxer/diagnostics';
 import { runBox, resolveLimits, LIMIT_CEILINGS } from '@boxer/runtime';
 import { DEFAULT_LIMITS } from '@boxer/bundle';
-import { fixture, makeBox } from './box-helpers.js';
+import { fixture, makeBox, wat } from './box-helpers.js';
 
 const MiB = 1024 * 1024;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -114,5 +114,33 @@ describe("the box's own limits", () => {
     await expect(runBox(flood, { limits: { maxFds: 2 } })).rejects.toThrow(RangeError);
     await expect(runBox(flood, { limits: { timeoutMs: 2 ** 31 } })).rejects.toThrow(RangeError);
     await expect(runBox(flood, { limits: { memoryBytes: 8 * 1024 ** 3 } })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('boxes in one process', () => {
+  it('a spinning box and an allocating one are stopped by their limits while a third completes', async () => {
+    // Grows its memory a page at a time for ever; when the limit refuses a page it aborts (a trap),
+    // as a Rust or C++ program does on allocation failure.
+    const hog = makeBox(await wat(`(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (loop $grow
+          (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))
+          (br $grow))))`));
+    const done: string[] = [];
+    const spinning = runBox(spin, { limits: { timeoutMs: 2000 } }).then((r) => (done.push('spin'), r));
+    const hogging = runBox(hog, { limits: { memoryBytes: 64 * MiB } }).then((r) => (done.push('hog'), r));
+    let out = '';
+    const third = runBox(makeBox(fixture('hello')), { args: ['neighbour'], stdout: (b) => void (out += new TextDecoder().decode(b)) }).then((r) => (done.push('hello'), r));
+    const [s, h, t] = await Promise.all([spinning, hogging, third]);
+    expect(t.exitCode).toBe(0);
+    expect(out).toContain('neighbour');
+    expect(h.exitCode).toBe(134);
+    expect(h.diagnostics.map((d) => d.code)).toEqual(['RUNTIME_TRAP']);
+    expect(s.exitCode).toBe(124);
+    expect(s.diagnostics.map((d) => d.code)).toEqual(['RUNTIME_TIMEOUT']);
+    // The third box did not wait for the spinning one: it finished while that one still ran.
+    expect(done.indexOf('hello')).toBeLessThan(done.indexOf('spin'));
   });
 });

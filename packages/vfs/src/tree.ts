@@ -47,9 +47,25 @@ export interface FileNode extends NodeBase {
 
 export interface DirNode extends NodeBase {
   readonly kind: 'dir';
+  /** The children, unless `source` holds them. */
   readonly entries: Map<string, VNode>;
   /** Physical parent; the root is its own parent. */
   parent: DirNode;
+  /**
+   * Where the children live when not in `entries`: a directory backed by something outside the tree
+   * (a host mount at run time). Resolution asks it for one name at a time and goes on in this tree
+   * with what it returns (a symlink's target is resolved here, `..` goes to `parent`), so nothing it
+   * returns can make resolution leave the tree.
+   */
+  source?: DirSource;
+}
+
+/** The children of a directory that lives outside the tree (see `DirNode.source`). */
+export interface DirSource {
+  /** The child called `name` as it is now, or undefined when there is none. `name` is one component. */
+  lookup(name: string): VNode | undefined;
+  /** The names of the children as they are now, in no particular order. */
+  list(): string[];
 }
 
 export interface SymlinkNode extends NodeBase {
@@ -131,7 +147,7 @@ export class Tree {
         continue;
       }
       if (utf8Length(comp) > NAME_MAX) throw new VfsError('ENAMETOOLONG', path);
-      const child = cur.entries.get(comp);
+      const child = cur.source ? cur.source.lookup(comp) : cur.entries.get(comp);
       if (child === undefined) {
         if (isLast) return { node: undefined, parent: cur, name: comp };
         throw new VfsError('ENOENT', path);
@@ -329,18 +345,21 @@ export class Tree {
 
   /** Sorted entry names of a directory (byte order of their UTF-8, as in the snapshot). */
   readdir(dir: DirNode): string[] {
-    return [...dir.entries.keys()].sort(compareNames);
+    return (dir.source ? dir.source.list() : [...dir.entries.keys()]).sort(compareNames);
   }
 
   /**
    * Visits every node depth-first in sorted order, parents before children. Paths are absolute.
    * A node reached through several names (hard links) is visited once per name. Iterative, so a
-   * deep tree cannot overflow the stack.
+   * deep tree cannot overflow the stack. A directory with a `source` (a host mount) is yielded but
+   * not entered.
    */
   *walk(start: DirNode = this.root, prefix = ''): Generator<[path: string, node: VNode]> {
     if (start === this.root && prefix === '') yield ['/', start];
     const stack: [string, VNode][] = [];
     const push = (dir: DirNode, at: string): void => {
+      // NOTE: a directory with a `source` is not part of the tree's own content (a host mount).
+      if (dir.source) return;
       const names = this.readdir(dir);
       for (let i = names.length - 1; i >= 0; i--) stack.push([`${at}/${names[i]}`, dir.entries.get(names[i]!)!]);
     };

@@ -1,7 +1,7 @@
 // run(): a box file or bytes → a guest run in a worker, under the grants given (none by default).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { looksLikeReference, pull, type RemoteOptions } from './artifact.js';
+import { defaultCacheDir, looksLikeReference, pull, type RemoteOptions } from './artifact.js';
 import { BoxerError } from '@boxer/diagnostics';
 import { runBox, type RunBoxOptions, type RunResult } from '@boxer/runtime';
 import { boxNotFound } from '../diagnostics.js';
@@ -15,7 +15,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const { box, cacheDir, insecureRegistries, ...rest } = options;
   const file = typeof box === 'string' ? box : 'the box';
   const bytes = typeof box === 'string' ? await openBox(box, { ...(cacheDir ? { cacheDir } : {}), ...(insecureRegistries ? { insecureRegistries } : {}), ...(rest.signal ? { signal: rest.signal } : {}) }) : box;
-  return runBox(bytes, { ...rest, file });
+  // NOTE: a preview2 component's transpiled JS is cached next to pulled blobs, outside any box.
+  return runBox(bytes, { ...rest, file, cacheDir: cacheDir ?? defaultCacheDir() });
 }
 
 /** A box file's bytes, or — when no such file exists and `arg` reads as a reference — the pulled box. */

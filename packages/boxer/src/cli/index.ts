@@ -1,10 +1,11 @@
 // The boxer CLI: the only code that prints or sets the exit code (conventions c.4).
 // `boxer build`, `boxer run`, `boxer inspect`; diagnostics are formatted here, never in libraries.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BoxerError, InternalError, formatDiagnostic, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
-import { diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, isEnvName, LIMIT_CEILINGS, LIMIT_FLOORS, type AuditRecord, type Grants } from '@boxer/runtime';
+import { checkMountTarget, diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, isEnvName, LIMIT_CEILINGS, LIMIT_FLOORS, mergeGrants, parseMount, parseNetEntry, parsePolicy, parsePublish, parseVolume, type AuditRecord, type Grants, type RequestedItem, type MountGrant } from '@boxer/runtime';
 import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
@@ -14,7 +15,7 @@ import { renderInspect } from './inspect-text.js';
 import { registerCheck } from './check.js';
 import { ttyProgress, type TtyStream } from './progress.js';
 import { registerRegistryCommands } from './registry.js';
-import { auditUnwritable, badKeyValue, badValue } from '../diagnostics.js';
+import { auditUnwritable, badKeyValue, badTty, badValue } from '../diagnostics.js';
 
 /** Exit codes, as `docker run` uses them for its own failures. */
 const EXIT_USAGE = 2;
@@ -32,6 +33,8 @@ const RUN_EXIT: Record<string, number> = {
 };
 
 interface Io {
+  /** What `boxer run -i` streams to the guest. @default process.stdin */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; destroy?: () => void };
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /**
@@ -43,6 +46,13 @@ interface Io {
 
 /** The reader of stdout or stderr went away; the run stops and boxer exits 141 without a word. */
 class BrokenPipe extends Error {}
+
+/** boxer got SIGINT or SIGTERM during a run: the guest is stopped and boxer exits 128 + the signal's number. */
+class Interrupted extends Error {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(signal);
+  }
+}
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, exit: (code) => process.exit(code) }): Promise<number> {
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;
@@ -118,11 +128,23 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--allow-env [names]', "pass these variables (comma-separated) from boxer's environment to the guest; bare: all of them", collect, [] as string[])
     .option('--deny-env <names>', 'never pass these variables (comma-separated; wins over --allow-env)', collect, [] as string[])
     .option('--audit <file>', 'write one JSON line per capability decision to FILE (- for stderr)')
+    .option('-v, --volume <host:guest[:ro]>', 'mount a host directory at a guest path, live and confined to it (repeatable)', collect, [] as string[])
+    .option('--mount <spec>', 'type=bind,source=DIR,target=PATH[,readonly] or type=tmpfs,target=PATH (repeatable)', collect, [] as string[])
+    .option('--persist <file|dir>', "keep the box's filesystem across runs in FILE (or DIR/layer.boxer); refused for another box")
+    .option('--allow-net [hosts]', 'allow outbound connections to these hosts (comma-separated: name[:port], *.name, IP[:port], [IPv6]:port, CIDR); bare: every host', collect, [] as string[])
+    .option('-p, --publish <[ip:]host:guest>', "serve a component's wasi:http handler on a host port (127.0.0.1 unless an IP is given; repeatable)", collect, [] as string[])
+    .option('--allow-requested', 'also grant what the box asks for (EXPOSE: -p on 127.0.0.1, VOLUME: tmpfs), listed before the run')
+    .option('-i, --interactive', "stream boxer's stdin to the guest (without it the guest's stdin is empty)")
+    .option('-t, --tty', 'the guest sees its stdin, stdout and stderr as terminals (isatty)')
+    .option('--policy <file[#set]>', 'take grants from a JSON policy file (and one of its named permission sets); flags add to it (repeatable)', collect, [] as string[])
+    .option('--learn <file>', 'allow what the grants allow, record it, and write to FILE (- for stderr) the smallest policy that lets this run do the same')
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string; volume: string[]; mount: string[]; persist?: string; allowNet: string[]; publish: string[]; policy: string[]; learn?: string; interactive?: boolean; tty?: boolean; allowRequested?: boolean }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
-      const grants = envGrants(opts.allowEnv, opts.denyEnv);
+      const mounts = mountGrants(opts.volume, opts.mount);
+      const envGranted = envGrants(opts.allowEnv, opts.denyEnv);
+      const flagGrants: Grants = { ...envGranted, ...(mounts.length > 0 ? { mounts } : {}), ...(opts.persist !== undefined ? { persist: opts.persist } : {}) };
       const limits = {
         ...(opts.timeout !== undefined ? { timeoutMs: limitFlag(parseDuration(opts.timeout, '--timeout'), opts.timeout, '--timeout', 'timeoutMs', '30s') } : {}),
         ...(opts.memory !== undefined ? { memoryBytes: limitFlag(parseSize(opts.memory, '--memory'), opts.memory, '--memory', 'memoryBytes', '256m', 65536) } : {}),
@@ -130,22 +152,42 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.maxOutput !== undefined ? { maxOutputBytes: limitFlag(parseSize(opts.maxOutput, '--max-output'), opts.maxOutput, '--max-output', 'maxOutputBytes', '64m') } : {}),
         ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
+      const netGranted = netGrants(opts.allowNet, opts.publish);
+      const grants = policyGrants(opts.policy, [flagGrants, netGranted ?? {}]);
+      const stdin = opts.interactive ? (io.stdin ?? process.stdin) : undefined;
+      if (opts.interactive && opts.tty && !stdin!.isTTY) throw new BoxerError(badTty());
       const sink = opts.audit === undefined ? undefined : auditSink(opts.audit, io);
+      // NOTE: Ctrl-C and SIGTERM stop the guest like `docker run` does: the worker is terminated,
+      // nothing is persisted, and boxer exits 130 or 143.
+      const interrupted = new AbortController();
+      const onSigint = (): void => interrupted.abort(new Interrupted('SIGINT'));
+      const onSigterm = (): void => interrupted.abort(new Interrupted('SIGTERM'));
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
       let result;
       try {
         result = await run({
           box,
           args: guestArgs,
           env,
-          ...(grants ? { grants } : {}),
+          ...(Object.keys(grants).length > 0 ? { grants } : {}),
+          ...(opts.learn !== undefined ? { learn: true } : {}),
+          ...(opts.allowRequested ? { allowRequested: true, onRequested: (items: RequestedItem[]) => void io.stderr.write(formatRequested(items)) } : {}),
           ...(sink ? { audit: sink.write } : {}),
           ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
           limits,
           stdout: (b) => write(io.stdout, b),
           stderr: (b) => write(io.stderr, b),
-          signal: outputFailed.signal,
+          signal: AbortSignal.any([outputFailed.signal, interrupted.signal]),
+          ...(stdin ? { stdin: stdin as AsyncIterable<Uint8Array> } : {}),
+          ...(opts.tty ? { tty: { stdin: true, stdout: true, stderr: true } } : {}),
         });
       } catch (e) {
+        if (e instanceof Interrupted) {
+          exitCode = e.signal === 'SIGINT' ? 130 : 143;
+          await exitNowIfStuck(io, exitCode);
+          return;
+        }
         if (e instanceof BrokenPipe) {
           exitCode = EXIT_BROKEN_PIPE;
           await exitNowIfStuck(io, exitCode);
@@ -154,9 +196,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         throw e;
       } finally {
         sink?.close();
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
+        // NOTE: a stdin still open (a terminal, a pipe nobody closed) would keep boxer alive.
+        stdin?.destroy?.();
       }
       for (const d of result.diagnostics) printDiagnostic(d);
       exitCode = result.exitCode;
+      if (opts.learn !== undefined && result.learned) writeLearned(opts.learn, result.learned, io);
       if (exitCode === EXIT_TIMEOUT) await exitNowIfStuck(io, exitCode);
     });
 
@@ -211,9 +258,33 @@ function expandBareAllowEnv(argv: string[], program: Command): string[] {
     const t = out[i]!;
     if (t === '--' || t === '-' || !t.startsWith('-')) break;
     if (t === '--allow-env') out[i] = `--allow-env=${ALL_ENV}`;
+    else if (t === '--allow-net') out[i] = `--allow-net=${ALL_ENV}`;
     else if (!t.includes('=') && run.options.find((o) => o.long === t || o.short === t)?.required) i++;
   }
   return out;
+}
+
+/** `--allow-net` and `-p` values → Grants (undefined when neither is given); a bad entry is CLI_BAD_VALUE. */
+function netGrants(allow: string[], publish: string[]): Grants | undefined {
+  if (allow.length === 0 && publish.length === 0) return undefined;
+  const entries = allow.includes(ALL_ENV) ? true : [...new Set(allow.flatMap((v) => v.split(',').map((e) => e.trim())))];
+  if (entries !== true) {
+    for (const e of entries) {
+      try {
+        parseNetEntry(e);
+      } catch (err) {
+        throw new BoxerError({ ...badValue('--allow-net', allow.join(','), 'a comma-separated list of hosts', ''), message: (err as Error).message, hint: 'e.g. --allow-net=example.com,127.0.0.1:8080,[::1]:8080,*.example.com,10.0.0.0/8' });
+      }
+    }
+  }
+  for (const p of publish) {
+    try {
+      parsePublish(p);
+    } catch (err) {
+      throw new BoxerError({ ...badValue('-p', p, '[IP:]HOST_PORT:GUEST_PORT', ''), message: (err as Error).message, hint: 'e.g. -p 8080:80 (listens on 127.0.0.1:8080)' });
+    }
+  }
+  return { ...(allow.length > 0 ? { net: entries } : {}), ...(publish.length > 0 ? { publish } : {}) };
 }
 
 /** `--allow-env`/`--deny-env` values → Grants (undefined when neither is given). */
@@ -229,6 +300,82 @@ function envGrants(allow: string[], deny: string[]): Grants | undefined {
     ...(all ? { env: true as const } : allow.length > 0 ? { env: [...new Set(allow.flatMap((v) => names(v, '--allow-env')))] } : {}),
     ...(deny.length > 0 ? { denyEnv: [...new Set(deny.flatMap((v) => names(v, '--deny-env')))] } : {}),
   };
+}
+
+/** `-v` and `--mount` values → mount grants (docker's syntax); a bad one is a CLI_BAD_VALUE error. */
+function mountGrants(volumes: string[], mounts: string[]): MountGrant[] {
+  const parse = (flag: string, value: string, fn: (v: string) => MountGrant, expected: string, example: string): MountGrant => {
+    try {
+      const grant = fn(value);
+      checkMountTarget(grant.target);
+      return grant;
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new BoxerError({ ...badValue(flag, value, expected, ''), message: e.message, hint: `e.g. ${flag} ${example}` });
+    }
+  };
+  return [
+    ...volumes.map((v) => parse('-v', v, parseVolume, 'HOST:GUEST[:ro]', './data:/data:ro')),
+    ...mounts.map((v) => parse('--mount', v, parseMount, 'type=bind,source=DIR,target=PATH[,readonly]', 'type=bind,source=./data,target=/data,readonly')),
+  ];
+}
+
+/**
+ * `--policy FILE[#SET]` files merged with the grants from flags. A relative mount source or store
+ * in a file is relative to the file's directory; a bad file is a CLI_BAD_VALUE error naming it.
+ */
+function policyGrants(files: string[], fromFlags: Grants[]): Grants {
+  const loaded = files.map((spec) => {
+    const hash = spec.lastIndexOf('#');
+    const file = hash > 0 ? spec.slice(0, hash) : spec;
+    const set = hash > 0 ? spec.slice(hash + 1) : undefined;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new BoxerError({ ...badValue('--policy', spec, 'a readable JSON policy file', ''), message: `--policy ${spec}: ${(e as Error).message}`, hint: 'check the path; write one with `boxer run --learn FILE …`' });
+    }
+    try {
+      const g = parsePolicy(text, file, set);
+      const dir = dirname(resolve(file));
+      return {
+        ...g,
+        ...(g.mounts ? { mounts: g.mounts.map((m) => (m.type === 'tmpfs' ? m : { ...m, source: resolve(dir, m.source) })) } : {}),
+        ...(g.persist !== undefined ? { persist: resolve(dir, g.persist) } : {}),
+      };
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new BoxerError({ ...badValue('--policy', spec, 'a JSON policy file', ''), message: e.message, hint: 'a policy is a JSON object with env, denyEnv, net, publish, mounts, persist and optional named sets; `boxer run --learn FILE` writes one' });
+    }
+  });
+  try {
+    return mergeGrants(...loaded, ...fromFlags);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new BoxerError({ ...badValue('--policy', files.join(' '), 'grants that agree', ''), message: e.message, hint: 'give one --persist store' });
+  }
+}
+
+/** The `--allow-requested` list, printed before the run: each request and its grant, or why not. */
+function formatRequested(items: RequestedItem[]): string {
+  if (items.length === 0) return 'boxer: --allow-requested: the box requests nothing (no EXPOSE, no VOLUME)\n';
+  const width = Math.max(...items.map((i) => i.request.length));
+  const lines = items.map((i) => `  ${i.request.padEnd(width)}  ${i.grant ? `granted: ${i.grant}` : `not granted: ${i.reason}`}`);
+  return `boxer: the box requests:\n${lines.join('\n')}\n`;
+}
+
+/** `--learn FILE|-`: the learned policy as JSON, to stderr or FILE. */
+function writeLearned(target: string, policy: Grants, io: Io): void {
+  const text = `${JSON.stringify(policy, null, 2)}\n`;
+  if (target === '-') {
+    io.stderr.write(text);
+    return;
+  }
+  try {
+    writeFileSync(target, text);
+  } catch (e) {
+    throw new BoxerError(auditUnwritable(target, e));
+  }
 }
 
 /** `--audit FILE|-`: JSON lines to stderr, or to FILE (created or truncated before the run starts). */

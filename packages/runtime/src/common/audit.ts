@@ -7,7 +7,19 @@ export type AuditOp =
   /** A host environment variable passed to the guest (allow) or withheld by `--deny-env` (deny). */
   | 'env.read'
   /** The program the run starts (resource: its path in the box; grant: `box`, as it needs none). */
-  | 'exec';
+  | 'exec'
+  /** A mount's file opened for reading or its directory listed (resource: the host path). */
+  | 'fs.read'
+  /** A mount's entry written, created, removed, renamed, linked or re-timed (deny: a read-only mount). */
+  | 'fs.write'
+  /** The `--persist` store read before the run (resource: its path). */
+  | 'persist.read'
+  /** The `--persist` store written after the run. */
+  | 'persist.write'
+  /** An outbound connection (resource: `host:port` as the guest named it; grant: the `--allow-net` entry, or `none`). */
+  | 'net.connect'
+  /** A `-p` listener opened on the host for the guest's incoming-handler (resource: `ip:port`). */
+  | 'net.listen';
 
 export interface AuditEvent {
   op: AuditOp;

@@ -79,6 +79,60 @@ export function componentUnsupported(path: string): Diagnostic {
     url: docsUrl(RUNTIME_COMPONENT_UNSUPPORTED),
   };
 }
+/** A component that exports neither wasi:cli/run nor wasi:http/incoming-handler: nothing to start. */
+export function componentNoEntry(path: string, exports: readonly string[]): Diagnostic {
+  return {
+    code: RUNTIME_COMPONENT_UNSUPPORTED, severity: 'error',
+    message: `${JSON.stringify(path)} is a WebAssembly component that exports neither wasi:cli/run nor wasi:http/incoming-handler (it exports ${exports.length > 0 ? exports.join(', ') : 'nothing'})`,
+    hint: 'boxer starts a component through wasi:cli/run (a command) or serves its wasi:http/incoming-handler (with -p)',
+    url: docsUrl(RUNTIME_COMPONENT_UNSUPPORTED),
+  };
+}
+
+export const RUNTIME_NOT_PUBLISHED = 'RUNTIME_NOT_PUBLISHED';
+/** A component that only serves wasi:http, run without `-p`: nothing could ever reach it. */
+export function notPublished(path: string): Diagnostic {
+  return {
+    code: RUNTIME_NOT_PUBLISHED, severity: 'error',
+    message: `${JSON.stringify(path)} serves HTTP (it exports wasi:http/incoming-handler), and nothing is published: the host listens only where -p says`,
+    hint: 'publish it on a host port, e.g. `boxer run -p 8080:80 box.wasm` (listens on 127.0.0.1:8080)',
+    url: docsUrl(RUNTIME_NOT_PUBLISHED),
+  };
+}
+
+export const RUNTIME_PUBLISH_FAILED = 'RUNTIME_PUBLISH_FAILED';
+export function publishFailed(spec: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_PUBLISH_FAILED, severity: 'error',
+    message: `cannot publish -p ${spec}: ${why}`,
+    hint: 'pick a free host port (another process may hold it), or an address this machine has',
+    url: docsUrl(RUNTIME_PUBLISH_FAILED),
+  };
+}
+
+/**
+ * `-p` for a program that cannot serve: a preview1 module has no sockets. An explicit `-p` is an
+ * error; ports that only `--allow-requested` made from EXPOSE get a warning.
+ */
+export function nothingToPublish(path: string, explicit: boolean): Diagnostic {
+  return {
+    code: RUNTIME_PUBLISH_FAILED, severity: explicit ? 'error' : 'warning',
+    message: `${explicit ? 'cannot publish' : 'the EXPOSEd ports are not served'}: ${JSON.stringify(path)} is a preview1 program, which cannot accept connections (preview1 has no sockets)`,
+    hint: explicit ? 'drop -p, or build the program as a component that exports wasi:http/incoming-handler' : 'the box EXPOSEs ports its program cannot serve; only a component exporting wasi:http/incoming-handler is published',
+    url: docsUrl(RUNTIME_PUBLISH_FAILED),
+  };
+}
+
+export const RUNTIME_NET_DENIED = 'RUNTIME_NET_DENIED';
+/** Reported once per host:port the guest tried and `--allow-net` did not allow (the guest got HTTP-request-denied). */
+export function netDenied(resource: string, address: string | undefined): Diagnostic {
+  return {
+    code: RUNTIME_NET_DENIED, severity: 'warning',
+    message: `the box tried to connect to ${resource}${address && !resource.startsWith(address) ? ` (${address})` : ''} and was denied: no --allow-net entry allows it`,
+    hint: `if it should, run with --allow-net=${resource}`,
+    url: docsUrl(RUNTIME_NET_DENIED),
+  };
+}
 
 export const RUNTIME_BAD_MODULE = 'RUNTIME_BAD_MODULE';
 export function badModule(path: string, why: string): Diagnostic {
@@ -173,5 +227,45 @@ export function tamperedProgram(path: string, digest: string): Diagnostic {
     message: `${JSON.stringify(path)} does not match the digest the box records for it (${digest}): the box was modified after it was built`,
     hint: 'do not run it; rebuild the box from its Dockerfile, or fetch it again from where it came from',
     url: docsUrl(RUNTIME_TAMPERED_PROGRAM),
+  };
+}
+
+export const RUNTIME_MOUNT_FAILED = 'RUNTIME_MOUNT_FAILED';
+export function mountFailed(grant: string, why: string, hint: string): Diagnostic {
+  return {
+    code: RUNTIME_MOUNT_FAILED, severity: 'error',
+    message: `cannot mount ${grant}: ${why}`,
+    hint,
+    url: docsUrl(RUNTIME_MOUNT_FAILED),
+  };
+}
+
+export const RUNTIME_PERSIST_MISMATCH = 'RUNTIME_PERSIST_MISMATCH';
+export function persistMismatch(path: string, storeBox: string, box: string): Diagnostic {
+  return {
+    code: RUNTIME_PERSIST_MISMATCH, severity: 'error',
+    message: `the --persist store ${path} was made by another box (snapshot ${storeBox.slice(0, 19)}…), not this one (${box.slice(0, 19)}…)`,
+    hint: 'give this box its own store (another --persist path), or delete the old store to start this box from its image',
+    url: docsUrl(RUNTIME_PERSIST_MISMATCH),
+  };
+}
+
+export const RUNTIME_PERSIST_INVALID = 'RUNTIME_PERSIST_INVALID';
+export function persistInvalid(path: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_PERSIST_INVALID, severity: 'error',
+    message: `cannot use the --persist store ${path}: ${why}`,
+    hint: 'the store is damaged or not a store; move it away to start the box from its image (boxer writes a store only whole, by rename, so a killed run never leaves half of one)',
+    url: docsUrl(RUNTIME_PERSIST_INVALID),
+  };
+}
+
+export const RUNTIME_TAMPERED_FILE = 'RUNTIME_TAMPERED_FILE';
+export function tamperedFile(path: string, digest: string): Diagnostic {
+  return {
+    code: RUNTIME_TAMPERED_FILE, severity: 'error',
+    message: `the guest opened ${JSON.stringify(path)}, whose bytes do not match the digest the box records for it (${digest}): the box was modified after it was built; the guest got EIO`,
+    hint: 'do not trust this box or its output; rebuild it from its Dockerfile, or fetch it again from where it came from (`boxer inspect` checks every file)',
+    url: docsUrl(RUNTIME_TAMPERED_FILE),
   };
 }

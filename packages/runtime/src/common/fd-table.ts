@@ -3,6 +3,7 @@
 // handed out lowest-free-first like POSIX, below `max` (EMFILE past it, like RLIMIT_NOFILE).
 import type { DirNode, FileNode } from '@boxer/vfs';
 import { Errno, fail } from './errno.js';
+import type { HostFile } from './mounts.js';
 
 interface EntryBase {
   rightsBase: bigint;
@@ -23,6 +24,8 @@ export interface FileEntry extends EntryBase {
   node: FileNode;
   /** Byte offset of the next read or write. */
   position: number;
+  /** The open host file, when the file is in a mount (its bytes are the host's, not `node.data`). */
+  host?: HostFile;
 }
 
 export interface DirEntry extends EntryBase {

@@ -3,6 +3,7 @@
 // In: the grants and the host's variables (names/values, read by the host's env adapter). Out: the
 // variables the guest gets and one audit event per decision. Isomorphic: reads no host state itself.
 import type { AuditEvent } from './audit.js';
+import { parseNetGrant, parsePublish } from './net-policy.js';
 
 export interface Grants {
   /**
@@ -13,10 +14,102 @@ export interface Grants {
   env?: true | readonly string[];
   /** `--deny-env=A,B`: names never passed, whatever `env` allows (deny wins). */
   denyEnv?: readonly string[];
+  /**
+   * `--allow-net[=host[:port],…]`: outbound connections (a preview2 component's wasi:http requests).
+   * `true` allows every host; a list allows its entries with Deno's `--allow-net` semantics plus
+   * CIDR blocks (see common/net-policy.ts). Each attempt is audited (`net.connect`). @default none
+   */
+  net?: true | readonly string[];
+  /**
+   * `-p [IP:]HOST_PORT:GUEST_PORT`: where the host listens for a component that exports
+   * wasi:http/incoming-handler (the IP defaults to 127.0.0.1). Without it nothing listens. @default none
+   */
+  publish?: readonly string[];
+  /**
+   * `-v HOST:GUEST[:ro]` / `--mount type=bind|tmpfs,…` (docker's syntax, DESIGN §0.4): host
+   * directories the guest sees, live, at absolute guest paths, confined to the directory; tmpfs
+   * mounts are empty in-memory directories (their bytes count against maxWriteBytes).
+   */
+  mounts?: readonly MountGrant[];
+  /**
+   * `--persist FILE|DIR`: keep the guest's filesystem (the image plus what runs changed; mounts
+   * excluded) in FILE (or DIR/layer.boxer) and start the next run of the same box from it. Without
+   * it nothing a run writes outlives it. A store made by another box is refused.
+   */
+  persist?: string;
+}
+
+export type MountGrant =
+  | { type?: 'bind'; source: string; target: string; readonly?: boolean }
+  | { type: 'tmpfs'; target: string };
+
+/**
+ * Parses docker's `-v HOST:GUEST[:OPTIONS]` (options: `ro`, `rw`, comma-separated). Throws RangeError
+ * naming the problem. The host path is returned as given (the caller resolves a relative one).
+ */
+export function parseVolume(spec: string): MountGrant {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts[0] === '' || parts[1] === '') throw new RangeError(`-v ${spec}: expected HOST:GUEST or HOST:GUEST:ro`);
+  const [source, target, options = ''] = parts as [string, string, string?];
+  if (!source.includes('/') && source !== '.' && source !== '..') throw new RangeError(`-v ${spec}: "${source}" would be a named volume, which boxer does not have; give a host directory (e.g. ./${source})`);
+  let readonly = false;
+  for (const o of options.split(',').filter((x) => x !== '')) {
+    if (o === 'ro' || o === 'readonly') readonly = true;
+    else if (o === 'rw') readonly = false;
+    else throw new RangeError(`-v ${spec}: unknown option "${o}" (boxer knows ro and rw)`);
+  }
+  return { source, target, readonly };
+}
+
+/**
+ * Parses docker's `--mount type=bind,source=…,target=…[,readonly]` or `--mount type=tmpfs,target=…`
+ * (keys as docker spells them: src/source, dst/destination/target, ro/readonly[=true|false]).
+ */
+export function parseMount(spec: string): MountGrant {
+  const fields = new Map<string, string | undefined>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (key === '') continue;
+    fields.set(key, eq < 0 ? undefined : part.slice(eq + 1));
+  }
+  const take = (...keys: string[]): string | undefined => {
+    for (const k of keys) if (fields.has(k)) { const v = fields.get(k); fields.delete(k); return v ?? ''; }
+    return undefined;
+  };
+  const type = take('type') ?? 'volume';
+  const target = take('target', 'dst', 'destination');
+  if (!target) throw new RangeError(`--mount ${spec}: target= is required`);
+  if (type === 'tmpfs') {
+    if (fields.size > 0) throw new RangeError(`--mount ${spec}: ${[...fields.keys()].join(', ')} not supported for tmpfs (its bytes count against --max-write)`);
+    return { type: 'tmpfs', target };
+  }
+  if (type !== 'bind') throw new RangeError(`--mount ${spec}: type=${type} is not supported (boxer has type=bind and type=tmpfs)`);
+  const source = take('source', 'src');
+  if (!source) throw new RangeError(`--mount ${spec}: source= is required for type=bind`);
+  const ro = take('readonly', 'ro');
+  if (ro !== undefined && !['', 'true', '1', 'false', '0'].includes(ro)) throw new RangeError(`--mount ${spec}: readonly=${ro} must be true or false`);
+  if (fields.size > 0) throw new RangeError(`--mount ${spec}: ${[...fields.keys()].join(', ')} not supported (boxer knows type, source, target, readonly)`);
+  return { source, target, readonly: ro !== undefined && ro !== 'false' && ro !== '0' };
+}
+
+/** Throws RangeError for a mount target that is not an absolute guest path other than `/`. */
+export function checkMountTarget(target: string): void {
+  if (!target.startsWith('/') || target.replace(/\/+$/, '') === '' || target.includes('\0')) throw new RangeError(`mount target ${JSON.stringify(target)} must be an absolute path other than /`);
+  if (target.split('/').some((c) => c === '..' || c === '.')) throw new RangeError(`mount target ${JSON.stringify(target)} must not hold . or .. components`);
 }
 
 /** Throws RangeError for a grant the host cannot honour (an env name that is empty or holds `=` or NUL). */
 export function checkGrants(grants: Grants): void {
+  if (grants.net !== undefined && grants.net !== true) {
+    if (!Array.isArray(grants.net)) throw new RangeError('grants.net must be true or a list of hosts');
+    parseNetGrant(grants.net);
+  }
+  for (const p of grants.publish ?? []) parsePublish(p);
+  for (const m of grants.mounts ?? []) {
+    checkMountTarget(m.target);
+    if (m.type !== 'tmpfs' && (typeof m.source !== 'string' || m.source === '')) throw new RangeError(`mount at ${m.target}: source must be a host directory`);
+  }
   const names = [...(Array.isArray(grants.env) ? grants.env : []), ...(grants.denyEnv ?? [])];
   if (grants.env !== undefined && grants.env !== true && !Array.isArray(grants.env)) throw new RangeError('grants.env must be true or a list of variable names');
   for (const n of names) {

@@ -31,6 +31,8 @@ export interface Launch {
   /** The program's bytes (a view into the box). */
   module: Uint8Array;
   workdir: string;
+  /** A preview1 core module, or a preview2 component (run through jco by a host that supports them). */
+  kind: 'module' | 'component';
 }
 
 export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: LaunchOptions = {}): Launch {
@@ -72,9 +74,8 @@ export function resolveLaunch(manifest: BoxManifest, tree: Tree, options: Launch
   const kind = sniff(bytes);
   if (kind === 'elf') throw new BoxerError(d.nativeBinary(found.path));
   if (kind === 'script') throw new BoxerError(d.scriptUnsupported(found.path, firstLine(bytes)));
-  if (kind === 'component') throw new BoxerError(d.componentUnsupported(found.path));
-  if (kind !== 'module') throw new BoxerError(d.notExecutable(found.path, 'it is neither a WebAssembly module nor a script'));
-  return { path: found.path, argv, env, module: bytes, workdir };
+  if (kind !== 'module' && kind !== 'component') throw new BoxerError(d.notExecutable(found.path, 'it is neither a WebAssembly module nor a script'));
+  return { path: found.path, argv, env, module: bytes, workdir, kind };
 }
 
 type Kind = 'module' | 'component' | 'elf' | 'script' | 'unknown';

@@ -8,6 +8,10 @@
 // signatures, and its memories' maximum is lowered to the memory limit (DESIGN §0.2).
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
 import { readBox, type BoxLimits } from '@boxer/bundle';
+import type { DirNode, Tree, VNode } from '@boxer/vfs';
+import { decodeStore, encodeStore } from './persist.js';
+import type { MountUsage } from './policy.js';
+import { restore, shadow } from './mounts.js';
 import { resolveLaunch, type LaunchOptions } from './launch.js';
 import { resolveLimits, memoryPages } from './limits.js';
 import { WasiHost } from './wasi.js';
@@ -15,6 +19,9 @@ import { checkPreview1Imports, ImportRefused, limitMemory, MemoryTooSmall, Modul
 import { EXIT_TRAP } from './exit-codes.js';
 import * as d from './diagnostics.js';
 import type { AuditEvent } from './audit.js';
+import { runComponent, type ComponentHost } from '../p2/run-component.js';
+import type { MountSpec } from './mounts.js';
+import { checkMountTarget } from './grants.js';
 
 export { EXIT_TRAP };
 
@@ -31,18 +38,57 @@ export interface GuestRunOptions extends LaunchOptions {
   /** Overrides of the box's limits (which override the defaults). */
   limits?: Partial<BoxLimits>;
   onDiagnostic?: (d: Diagnostic) => void;
-  /** Receives the run's own audit events (the `exec` of the program, once it is resolved). */
+  /** Receives the run's own audit events (the `exec` of the program, once it is resolved, and every use of a mount). */
   onAudit?: (e: AuditEvent) => void;
+  /** Host directories to link into the tree (see mounts.ts); they are linked after the program is found. */
+  mounts?: readonly MountSpec[];
+  /** Guest paths that get an empty in-memory directory (`--mount type=tmpfs`), shadowing the image's. */
+  tmpfs?: readonly string[];
+  /**
+   * Whether ports are to be published (`-p`: `explicit`; only from EXPOSE by `--allow-requested`:
+   * `requested`). A preview1 program cannot serve: explicit is refused, requested is a warning.
+   */
+  publishing?: 'explicit' | 'requested';
+  /** How this host runs a preview2 component (transpile, host events); without it a component is refused. */
+  component?: ComponentHost;
+  /**
+   * `--persist`: the store to start from (`bytes`, absent the first time; checked against this box)
+   * and `save`, handed the new store once the guest has run (whatever its exit code; not when it
+   * never started, and not when its thread is terminated, so a killed run keeps the old store).
+   */
+  persist?: { path: string; bytes?: Uint8Array; save: (store: Uint8Array) => void };
+  /** Which stdio descriptors the guest sees as terminals (`-t`). @default none */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  /** Receives, once the guest has run, what it did with each mount (for --learn). */
+  onMountUsage?: (usage: MountUsage[]) => void;
 }
 
 export function runGuest(options: GuestRunOptions): number {
   const file = options.file ?? 'the box';
   const opened = readBox(options.box, { file });
   const limits = resolveLimits(opened.manifest.limits, options.limits, file);
-  const tree = opened.tree();
+  const boxSnapshot = opened.manifest.snapshot.digest;
+  const tree = options.persist?.bytes ? decodeStore(options.persist.bytes, boxSnapshot, options.persist.path) : opened.tree();
   const launch = resolveLaunch(opened.manifest, tree, options);
   options.onAudit?.({ op: 'exec', resource: launch.path, decision: 'allow', grant: 'box' });
+  if (launch.kind === 'component') {
+    // NOTE: a preview2 component runs through jco with boxer's own imports (p2/run-component.ts).
+    if (!options.component) throw new BoxerError(d.componentUnsupported(launch.path));
+    // NOTE: bind mounts live inside WasiHost (preview1); a component would not see them, so refuse
+    // rather than drop them. A tmpfs is part of the tree, which components share.
+    if (options.mounts?.length) throw new BoxerError(d.mountFailed('-v/--mount', `${launch.path} is a preview2 component, and components do not see host mounts yet`, 'run it without -v/--mount type=bind (its files are the box\'s tree), or use a preview1 build of the program'));
+    const componentTmpfs = (options.tmpfs ?? []).map((target) => mountTmpfs(tree, target));
+    const componentCode = runComponent({ path: launch.path, bytes: launch.module, argv: launch.argv, env: launch.env, tree, limits, stdout: options.stdout, stderr: options.stderr, ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}), ...(options.onAudit ? { onAudit: options.onAudit } : {}), host: options.component });
+    if (options.persist) {
+      for (const t of componentTmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
+      options.persist.save(encodeStore(tree, boxSnapshot));
+    }
+    return componentCode;
+  }
+  if (options.publishing === 'explicit') throw new BoxerError(d.nothingToPublish(launch.path, true));
+  if (options.publishing === 'requested') options.onDiagnostic?.(d.nothingToPublish(launch.path, false));
   const module = compile(launch.path, launch.module, limits);
+  const tmpfs = (options.tmpfs ?? []).map((target) => mountTmpfs(tree, target));
   const host = new WasiHost({
     tree,
     args: launch.argv,
@@ -50,10 +96,28 @@ export function runGuest(options: GuestRunOptions): number {
     stdout: options.stdout,
     stderr: options.stderr,
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.tty ? { tty: options.tty } : {}),
+    ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
     maxFds: limits.maxFds,
     maxOutputBytes: limits.maxOutputBytes,
     maxWriteBytes: limits.maxWriteBytes,
+    ...(options.mounts ? { mounts: options.mounts } : {}),
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
+  const persist = options.persist;
+  const code = runInstance(module, host, launch.path, options);
+  if (options.onMountUsage && options.mounts?.length) options.onMountUsage(host.mountUsage());
+  if (!persist) return code;
+  // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
+  host.detachMounts();
+  for (const t of tmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
+  persist.save(encodeStore(tree, boxSnapshot));
+  return code;
+}
+
+/** Instantiates and starts the program: its exit code, or 134 for a trap (reported on onDiagnostic). */
+function runInstance(module: WebAssembly.Module, host: WasiHost, path: string, options: GuestRunOptions): number {
+  const launch = { path };
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(module, host.imports() as WebAssembly.Imports);
@@ -82,6 +146,19 @@ export function runGuest(options: GuestRunOptions): number {
   if (stopped) options.onDiagnostic?.(stopped);
   // NOTE: a process exit status is 8 bits on Linux (`exit(300)` is seen as 44), and docker run reports that.
   return code & 0xff;
+}
+
+/** An empty directory at `target`, in place of what the image has there (returned, to restore it). */
+function mountTmpfs(tree: Tree, target: string): { parent: DirNode; name: string; cover: DirNode; shadowed: VNode | undefined } {
+  checkMountTarget(target);
+  const path = target.replace(/\/+$/, '');
+  const cut = path.lastIndexOf('/');
+  const parent = tree.mkdirp(cut === 0 ? '/' : path.slice(0, cut), { mode: 0o755 });
+  const name = path.slice(cut + 1);
+  const shadowed = shadow(tree, parent, name);
+  const cover = tree.makeDir({ mode: 0o1777 });
+  tree.link(parent, name, cover);
+  return { parent, name, cover, shadowed };
 }
 
 /** Checks, limits and compiles the program; refusals are BoxerErrors naming it. */

@@ -19,8 +19,8 @@
 // full disk. Data of a file that no name and no descriptor reaches any more is given back. No call
 // allocates more host memory than these limits and a fixed chunk allow, whatever the guest asks.
 import {
-  Tree, VfsError, fileContent, writeAt, truncate, PATH_MAX,
-  type FileNode, type SymlinkNode, type VNode, type Resolved,
+  Tree, VfsError, digestOf, fileContent, writeAt, truncate, PATH_MAX,
+  type DirNode, type FileNode, type SymlinkNode, type VNode, type Resolved,
 } from '@boxer/vfs';
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
 import { DEFAULT_LIMITS } from '@boxer/bundle';
@@ -33,8 +33,10 @@ import { resolveClock, type ResolvedClock, type WasiClock } from './clock.js';
 import { Errno, WasiError, errnoFromVfs, fail } from './errno.js';
 import { FdTable, type DirEntry, type FdEntry, type FileEntry, type StdioEntry } from './fd-table.js';
 import { GuestMemory } from './memory.js';
-import { notExecutable, outputLimit } from './diagnostics.js';
+import { notExecutable, outputLimit, tamperedFile } from './diagnostics.js';
 import { EXIT_OUTPUT_LIMIT } from './exit-codes.js';
+import { attachMounts, detachMounts, hostDirOf, hostRefOf, type HostFile, type HostTime, type Mount, type MountSpec } from './mounts.js';
+import type { AuditEvent } from './audit.js';
 
 export type { WasiClock } from './clock.js';
 
@@ -77,6 +79,15 @@ export interface WasiHostOptions {
   random?: (buffer: Uint8Array) => void;
   /** Largest size a file may reach through the guest's writes, in bytes (EFBIG past it). @default 2**31 - 1 */
   maxFileSize?: number;
+  /**
+   * Host directories linked into the tree at their targets (see mounts.ts): their entries come from
+   * the host, live, confined to the mount. Bytes written to them count against maxWriteBytes too.
+   */
+  mounts?: readonly MountSpec[];
+  /** Receives an audit event for every use of a mount. */
+  onAudit?: (event: AuditEvent) => void;
+  /** Receives problems found while the guest runs (a file of the box that fails its digest). */
+  onDiagnostic?: (diagnostic: Diagnostic) => void;
 }
 
 /** proc_exit unwinds the guest with this; start() turns it into the exit code. */
@@ -109,6 +120,14 @@ const OUTPUT_CHUNK = 65536;
 /** A file whose buffer is this much larger than its content after a truncate gets a smaller one. */
 const SHRINK_SLACK = 65536;
 const DIR_SIZE = 4096n;
+/**
+ * Host memory one directory entry the guest adds to the tree stands for (its node, map slot and
+ * name). Entries have their own budget, maxWriteBytes / ENTRY_COST, as tmpfs has `nr_inodes` beside
+ * `size`: a guest making empty files or directories in a loop gets ENOSPC at it, like on a tmpfs
+ * out of inodes, instead of growing the host's heap without bound; file data keeps all of
+ * maxWriteBytes, so a full layer behaves as a full tmpfs of that size.
+ */
+export const ENTRY_COST = 256;
 /** st_dev of every node: the tree is one filesystem. */
 const DEV = 1n;
 const EMPTY = new Uint8Array(0);
@@ -128,6 +147,8 @@ export class WasiHost {
   private readonly maxWriteBytes: number;
   private outputUsed = 0;
   private writeUsed = 0;
+  /** Entries the run added to the tree, net of those it removed (see ENTRY_COST). */
+  private entriesAdded = 0;
   private readonly growth = new WeakMap<FileNode | SymlinkNode, Growth>();
   private stop: GuestStop | undefined;
   private readonly importObject: { wasi_snapshot_preview1: Record<string, Fn> };
@@ -135,6 +156,9 @@ export class WasiHost {
   private readonly atimes = new WeakMap<VNode, bigint>();
   private readonly ctimes = new WeakMap<VNode, bigint>();
   private started = false;
+  private readonly mounts: Mount[];
+  /** Files of the box whose bytes were checked against their digest (each once, at its first open). */
+  private readonly verified = new WeakSet<FileNode>();
 
   constructor(options: WasiHostOptions) {
     const maxFds = options.maxFds ?? 1024;
@@ -153,6 +177,7 @@ export class WasiHost {
     this.fds.set(1, stdio(1, tty.stdout ?? false));
     this.fds.set(2, stdio(2, tty.stderr ?? false));
     this.fds.set(3, { kind: 'dir', node: this.tree.root, preopen: '/', rightsBase: DIR_RIGHTS, rightsInheriting: DIR_RIGHTS | FILE_RIGHTS, fdflags: 0 });
+    this.mounts = attachMounts(this.tree, options.mounts ?? [], options.onAudit);
     this.importObject = { wasi_snapshot_preview1: this.makeImports() };
   }
 
@@ -175,8 +200,25 @@ export class WasiHost {
       if (this.stop) return this.stop.code;
       if (e instanceof ProcExit) return e.code;
       throw e;
+    } finally {
+      this.closeMounts();
     }
     return this.stop ? this.stop.code : 0;
+  }
+
+  /** Closes every host handle of the mounts (start() does it when the guest ends). */
+  closeMounts(): void {
+    for (const m of this.mounts) m.close();
+  }
+
+  /** What the run did with each mount: looked into it, wrote to it (for --learn). */
+  mountUsage(): { target: string; source: string; read: boolean; wrote: boolean }[] {
+    return this.mounts.map((m) => ({ target: m.spec.target, source: m.spec.source, read: m.read, wrote: m.wrote }));
+  }
+
+  /** Takes the mounts out of the tree, putting back what they covered (for --persist). */
+  detachMounts(): void {
+    detachMounts(this.tree, this.mounts);
   }
 
   /** Why a limit stopped the guest, if one did (a RUNTIME_OUTPUT_LIMIT diagnostic). */
@@ -279,6 +321,7 @@ export class WasiHost {
         if (!this.mem.bound) throw new WebAssembly.RuntimeError(`WASI function ${name} called before _start (from the module's start function)`);
         try {
           this.mem.refresh();
+          if (this.mounts.length > 0) for (const m of this.mounts) m.trim((node) => this.fds.holds(node));
           return fn(...args) ?? Errno.SUCCESS;
         } catch (e) {
           if (e instanceof WasiError) return e.errno;
@@ -371,30 +414,43 @@ export class WasiHost {
 
   private fdAllocate(fd: number, offset: bigint, len: bigint): void {
     const entry = this.fds.get(fd);
-    if (entry.kind === 'stdio') fail(Errno.SPIPE);
+    // NOTE: Linux's order (vfs_fallocate): len 0 is EINVAL, then no write access is EBADF, then a
+    // pipe is ESPIPE. A directory is EBADF whatever the length (wasi-testsuite dir_fd_op_failures).
     if (entry.kind === 'dir') fail(Errno.BADF);
+    if (BigInt.asUintN(64, len) === 0n) fail(Errno.INVAL);
+    if (entry.kind === 'stdio') fail(entry.stream === 0 ? Errno.BADF : Errno.SPIPE);
     if ((entry.rightsBase & Rights.FD_ALLOCATE) === 0n) fail(Errno.BADF);
     const end = BigInt.asUintN(64, offset) + BigInt.asUintN(64, len);
-    if (BigInt.asUintN(64, len) === 0n) fail(Errno.INVAL);
     if (end > BigInt(this.maxFileSize)) fail(Errno.FBIG);
-    if (Number(end) > entry.node.size) this.resize(entry.node, Number(end));
+    if (Number(end) > this.sizeOf(entry)) this.resize(entry.node, Number(end), entry.host);
   }
 
   private fdClose(fd: number): void {
     const entry = this.fds.close(fd);
-    if (entry.kind === 'file') this.release(entry.node);
+    if (entry.kind === 'file') this.closeFile(entry);
   }
 
   private fdRenumber(from: number, to: number): void {
     const replaced = this.fds.tryGet(to);
     this.fds.renumber(from, to);
-    if (replaced?.kind === 'file' && from !== to) this.release(replaced.node);
+    if (replaced?.kind === 'file' && from !== to) this.closeFile(replaced);
+  }
+
+  private closeFile(entry: FileEntry): void {
+    entry.host?.close();
+    this.release(entry.node);
   }
 
   private fdSync(fd: number, right: bigint): void {
     const entry = this.fds.get(fd);
     if (entry.kind === 'stdio') fail(Errno.INVAL);
     this.need(entry, right);
+    if (entry.kind === 'file') entry.host?.sync();
+  }
+
+  /** A file's size now (asked of the host for a file in a mount). */
+  private sizeOf(entry: FileEntry): number {
+    return entry.host ? entry.host.size() : entry.node.size;
   }
 
   private fdFdstatGet(fd: number, out: number): void {
@@ -434,6 +490,7 @@ export class WasiHost {
       this.mem.setU64(out + 24, 1n);
       return;
     }
+    if (entry.kind === 'file') entry.host?.stat();
     this.writeFilestat(out, entry.node);
   }
 
@@ -444,7 +501,7 @@ export class WasiHost {
     if (entry.kind !== 'file' || (entry.rightsBase & Rights.FD_FILESTAT_SET_SIZE) === 0n) fail(Errno.INVAL);
     size = BigInt.asUintN(64, size);
     if (size > BigInt(this.maxFileSize)) fail(Errno.FBIG);
-    this.resize(entry.node, Number(size));
+    this.resize(entry.node, Number(size), entry.host);
   }
 
   private fdFilestatSetTimes(fd: number, atim: bigint, mtim: bigint, flags: number): void {
@@ -452,6 +509,10 @@ export class WasiHost {
     this.need(entry, Rights.FD_FILESTAT_SET_TIMES);
     checkFstFlags(flags);
     if (entry.kind === 'stdio') return;
+    if (entry.kind === 'file' && entry.host) {
+      entry.host.setTimes(...hostTimes(atim, mtim, flags));
+      return;
+    }
     this.setTimes(entry.node, atim, mtim, flags);
   }
 
@@ -486,6 +547,10 @@ export class WasiHost {
     }
     if ((entry.rightsBase & Rights.FD_READ) === 0n) fail(Errno.BADF);
     if (offset !== undefined) this.need(entry, Rights.FD_SEEK);
+    if (entry.host) {
+      this.mem.setU32(out, this.readHost(entry, entry.host, iovs, offset));
+      return;
+    }
     const content = fileContent(entry.node);
     let at = offset === undefined ? entry.position : clampOffset(offset);
     let total = 0;
@@ -499,6 +564,21 @@ export class WasiHost {
     }
     if (offset === undefined) entry.position = at;
     this.mem.setU32(out, total);
+  }
+
+  /** fd_read/fd_pread of a file in a mount: straight from the host file into guest memory. */
+  private readHost(entry: FileEntry, host: HostFile, iovs: { ptr: number; len: number }[], offset?: bigint): number {
+    let at = offset === undefined ? entry.position : clampOffset(offset);
+    let total = 0;
+    for (const iov of iovs) {
+      if (iov.len === 0) continue;
+      const n = host.read(this.mem.bytes(iov.ptr, iov.len), at);
+      at += n;
+      total += n;
+      if (n < iov.len) break;
+    }
+    if (offset === undefined) entry.position = at;
+    return total;
   }
 
   private readStdin(iovs: { ptr: number; len: number }[]): number {
@@ -535,8 +615,10 @@ export class WasiHost {
     }
     if (offset !== undefined) this.need(entry, Rights.FD_SEEK);
     const file = entry.node;
+    const host = entry.host;
     // NOTE: like Linux, O_APPEND wins over pwrite's offset (POSIX leaves it open).
     const append = (entry.fdflags & FdFlags.APPEND) !== 0;
+    if (host) host.stat();
     const pos = append ? file.size : offset === undefined ? entry.position : clampOffset(offset);
     let written = 0;
     if (length > 0) {
@@ -551,14 +633,23 @@ export class WasiHost {
         // NOTE: straight from guest memory into the file, one iovec at a time: no gather buffer.
         for (const iov of iovs) {
           const take = Math.min(iov.len, n - written);
-          if (take > 0) writeAt(file, pos + written, this.mem.bytes(iov.ptr, take));
+          if (take > 0) {
+            if (host) {
+              const done = host.write(this.mem.bytes(iov.ptr, take), pos + written);
+              written += done;
+              if (done < take) break;
+              continue;
+            }
+            writeAt(file, pos + written, this.mem.bytes(iov.ptr, take));
+          }
           written += take;
           if (written === n) break;
         }
       } catch (e) {
-        if (!(e instanceof RangeError)) throw e;
+        if (!(e instanceof RangeError) && !(host && e instanceof WasiError && written > 0)) throw e;
         if (written === 0) fail(Errno.NOSPC);
       } finally {
+        if (host) file.size = Math.max(file.size, pos + written);
         this.charge(file, growth);
       }
       this.touch(file);
@@ -613,7 +704,7 @@ export class WasiHost {
     } else {
       this.need(entry, Rights.FD_SEEK);
     }
-    const base = whence === Whence.SET ? 0n : whence === Whence.CUR ? BigInt(entry.position) : whence === Whence.END ? BigInt(entry.node.size) : fail(Errno.INVAL);
+    const base = whence === Whence.SET ? 0n : whence === Whence.CUR ? BigInt(entry.position) : whence === Whence.END ? BigInt(this.sizeOf(entry)) : fail(Errno.INVAL);
     const next = base + BigInt.asIntN(64, offset);
     if (next < 0n) fail(Errno.INVAL);
     if (next > BigInt(Number.MAX_SAFE_INTEGER)) fail(Errno.OVERFLOW);
@@ -639,7 +730,7 @@ export class WasiHost {
     let used = 0;
     for (let i = cookie > BigInt(listing.length + 2) ? listing.length + 2 : Number(cookie); i < listing.length + 2 && used < size; i++) {
       const name = i === 0 ? '.' : i === 1 ? '..' : listing[i - 2]!;
-      const node = i === 0 ? dir : i === 1 ? dir.parent : dir.entries.get(name);
+      const node = i === 0 ? dir : i === 1 ? dir.parent : this.child(dir, name);
       if (!node) continue;
       const nameBytes = encoder.encode(name);
       const record = new Uint8Array(Size.DIRENT + nameBytes.length);
@@ -696,6 +787,9 @@ export class WasiHost {
     const dir = this.dirFd(fd, Rights.PATH_CREATE_DIRECTORY);
     const r = this.resolveLast(dir, this.pathArg(pathPtr, len));
     if (r.dots || r.node) fail(Errno.EXIST);
+    const host = hostDirOf(r.parent);
+    if (host) return host.mkdir(r.name);
+    this.addEntry();
     const now = this.clock.realtime();
     this.tree.link(r.parent, r.name, this.tree.makeDir({ mode: 0o755, mtime: now }));
     this.touch(r.parent, now);
@@ -712,7 +806,13 @@ export class WasiHost {
     const dir = this.dirFd(fd, Rights.PATH_FILESTAT_SET_TIMES);
     checkFstFlags(fst);
     const r = this.resolveAt(dir, this.pathArg(pathPtr, len), (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
-    this.setTimes(r.node ?? fail(Errno.NOENT), atim, mtim, fst);
+    const node = r.node ?? fail(Errno.NOENT);
+    const ref = hostRefOf(this.mounts, node);
+    if (ref) {
+      if (ref.name === '') fail(Errno.ACCES);
+      return ref.dir.setTimes(ref.name, ...hostTimes(atim, mtim, fst));
+    }
+    this.setTimes(node, atim, mtim, fst);
   }
 
   private pathLink(oldFd: number, oldFlags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): void {
@@ -726,6 +826,14 @@ export class WasiHost {
     const r = this.resolveLast(to, newPath);
     if (r.dots || r.node) fail(Errno.EXIST);
     if (r.trailing) fail(Errno.NOENT);
+    const sourceRef = hostRefOf(this.mounts, source);
+    const targetDir = hostDirOf(r.parent);
+    if (sourceRef || targetDir) {
+      // NOTE: a hard link never crosses a mount's edge (link(2) across filesystems is EXDEV).
+      if (!sourceRef || !targetDir) fail(Errno.XDEV);
+      return sourceRef.dir.link(sourceRef.name, targetDir, r.name);
+    }
+    this.addEntry();
     this.tree.link(r.parent, r.name, source);
     const now = this.clock.realtime();
     this.ctimes.set(source, now);
@@ -737,6 +845,8 @@ export class WasiHost {
     const dir = this.dirFd(fd, Rights.PATH_OPEN);
     const path = this.pathArg(pathPtr, len);
     if (fdflags & ~FDFLAGS_ALL || oflags & ~0xf) fail(Errno.INVAL);
+    // NOTE: Linux (since 6.4) refuses O_CREAT|O_DIRECTORY with EINVAL before looking at the path.
+    if ((oflags & (OFlags.CREAT | OFlags.DIRECTORY)) === (OFlags.CREAT | OFlags.DIRECTORY)) fail(Errno.INVAL);
     const creat = (oflags & OFlags.CREAT) !== 0;
     const excl = (oflags & OFlags.EXCL) !== 0;
     const directory = (oflags & OFlags.DIRECTORY) !== 0;
@@ -753,21 +863,37 @@ export class WasiHost {
       fail(Errno.ISDIR);
     }
     const r = this.resolveAt(dir, path, follow);
+    base = BigInt.asUintN(64, base) & dir.rightsInheriting;
+    inheriting = BigInt.asUintN(64, inheriting) & dir.rightsInheriting;
+    const hostParent = hostDirOf(r.parent);
+    if (hostParent && r.name !== '.' && (r.node === undefined || r.node.kind === 'file')) {
+      if (r.node === undefined && !creat) fail(Errno.NOENT);
+      if (r.node === undefined && directory) fail(Errno.INVAL);
+      if (r.node !== undefined && creat && excl) fail(Errno.EXIST);
+      if (r.node !== undefined && directory) fail(Errno.NOTDIR);
+      const write = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n;
+      const host = hostParent.open(r.name, { read: (base & Rights.FD_READ) !== 0n, write, create: creat, excl, trunc });
+      const hostEntry: FileEntry = { kind: 'file', node: host.node, host, position: 0, rightsBase: base & FILE_RIGHTS, rightsInheriting: inheriting, fdflags };
+      this.mem.setU32(out, this.fds.add(hostEntry));
+      return;
+    }
     let node = r.node;
     if (node === undefined) {
       if (!creat) fail(Errno.NOENT);
       if (directory) fail(Errno.INVAL);
+      this.addEntry();
       const now = this.clock.realtime();
       node = this.tree.makeFile(EMPTY, { mode: 0o644, mtime: now });
       this.tree.link(r.parent, r.name, node);
       this.touch(r.parent, now);
     } else {
       if (creat && excl) fail(Errno.EXIST);
-      if (node.kind === 'symlink') fail(Errno.LOOP);
+      // NOTE: Linux's do_open order: O_CREAT on a directory is EISDIR, O_DIRECTORY on anything else
+      // (a final symlink that was not followed too) is ENOTDIR, and only then a symlink is ELOOP.
+      if (creat && node.kind === 'dir') fail(Errno.ISDIR);
       if (directory && node.kind !== 'dir') fail(Errno.NOTDIR);
+      if (node.kind === 'symlink') fail(Errno.LOOP);
     }
-    base = BigInt.asUintN(64, base) & dir.rightsInheriting;
-    inheriting = BigInt.asUintN(64, inheriting) & dir.rightsInheriting;
     let entry: FdEntry;
     if (node.kind === 'dir') {
       // NOTE: asking for write rights on a directory is EISDIR like open(dir, O_WRONLY), unless the
@@ -776,6 +902,7 @@ export class WasiHost {
       if (trunc || (!directory && (base & Rights.FD_WRITE) !== 0n)) fail(Errno.ISDIR);
       entry = { kind: 'dir', node, rightsBase: base & DIR_RIGHTS, rightsInheriting: inheriting, fdflags };
     } else {
+      this.verify(node, dir.preopen === '/' ? `/${path}` : path);
       if (trunc && node.size > 0) {
         this.resize(node, 0);
       }
@@ -787,6 +914,8 @@ export class WasiHost {
   private pathReadlink(fd: number, pathPtr: number, len: number, buf: number, bufLen: number, out: number): void {
     this.mem.check(buf, bufLen);
     this.mem.check(out, 4);
+    // NOTE: readlink(2) refuses a buffer of 0 bytes with EINVAL before resolving the path.
+    if ((bufLen >>> 0) === 0) fail(Errno.INVAL);
     const dir = this.dirFd(fd, Rights.PATH_READLINK);
     const node = this.resolveAt(dir, this.pathArg(pathPtr, len), false).node ?? fail(Errno.NOENT);
     if (node.kind !== 'symlink') fail(Errno.INVAL);
@@ -804,9 +933,12 @@ export class WasiHost {
     if (r.dots === '..') fail(Errno.NOTEMPTY);
     const node = r.node ?? fail(Errno.NOENT);
     if (node.kind !== 'dir') fail(Errno.NOTDIR);
-    if (node === this.tree.root) fail(Errno.BUSY);
+    if (node === this.tree.root || this.isMountRoot(node)) fail(Errno.BUSY);
+    const host = hostDirOf(r.parent);
+    if (host) return host.rmdir(r.name);
     if (node.entries.size > 0) fail(Errno.NOTEMPTY);
     this.tree.unlinkEntry(r.parent, r.name);
+    this.removeEntry();
     this.touch(r.parent);
   }
 
@@ -819,8 +951,18 @@ export class WasiHost {
     if (a.dots || b.dots) fail(Errno.BUSY);
     const node = a.node ?? fail(Errno.NOENT);
     if ((a.trailing || b.trailing) && node.kind !== 'dir') fail(Errno.NOTDIR);
+    if (this.isMountRoot(node) || (b.node && this.isMountRoot(b.node))) fail(Errno.BUSY);
+    const hostFrom = hostDirOf(a.parent);
+    const hostTo = hostDirOf(b.parent);
+    if (hostFrom || hostTo) {
+      if (!hostFrom || !hostTo) fail(Errno.XDEV);
+      return hostFrom.rename(a.name, hostTo, b.name);
+    }
     this.tree.rename(a.parent, a.name, b.parent, b.name);
-    if (b.node && b.node !== node) this.release(b.node);
+    if (b.node && b.node !== node) {
+      this.release(b.node);
+      this.removeEntry();
+    }
     const now = this.clock.realtime();
     this.ctimes.set(node, now);
     this.touch(a.parent, now);
@@ -840,8 +982,11 @@ export class WasiHost {
     if (target === '') fail(Errno.NOENT);
     if (r.dots || r.node) fail(Errno.EXIST);
     if (r.trailing) fail(Errno.NOENT);
+    const host = hostDirOf(r.parent);
+    if (host) return host.symlink(target, r.name);
     const cost = oldLen >>> 0;
     if (cost > this.maxWriteBytes - this.writeUsed) fail(Errno.NOSPC);
+    this.addEntry();
     const now = this.clock.realtime();
     const link = this.tree.makeSymlink(target, { mode: 0o777, mtime: now });
     this.tree.link(r.parent, r.name, link);
@@ -857,7 +1002,10 @@ export class WasiHost {
     const node = r.node ?? fail(Errno.NOENT);
     if (node.kind === 'dir') fail(Errno.ISDIR);
     if (r.trailing) fail(Errno.NOTDIR);
+    const host = hostDirOf(r.parent);
+    if (host) return host.unlink(r.name);
     this.tree.unlinkEntry(r.parent, r.name);
+    this.removeEntry();
     this.release(node);
     const now = this.clock.realtime();
     this.ctimes.set(node, now);
@@ -929,16 +1077,33 @@ export class WasiHost {
     const entry = this.fds.tryGet(fd);
     if (!entry) return { error: Errno.BADF, nbytes: 0n };
     const right = type === EventType.FD_READ ? Rights.FD_READ : Rights.FD_WRITE;
-    if (entry.kind === 'dir') return type === EventType.FD_READ ? { error: 0, nbytes: 0n } : { error: Errno.BADF, nbytes: 0n };
-    if ((entry.rightsBase & right) === 0n) return { error: Errno.BADF, nbytes: 0n };
+    // NOTE: like Linux's poll (DEFAULT_POLLMASK for files without a poll method), a regular file or
+    // a directory is ready for reading and for writing whatever it was opened for.
+    if (entry.kind === 'dir') return { error: 0, nbytes: 0n };
+    if (entry.kind === 'stdio' && (entry.rightsBase & right) === 0n) return { error: Errno.BADF, nbytes: 0n };
     if (entry.kind === 'stdio') return { error: 0, nbytes: type === EventType.FD_READ ? BigInt(this.stdinPending.length) : 0n };
-    const left = type === EventType.FD_READ ? Math.max(0, entry.node.size - entry.position) : 0;
+    const left = type === EventType.FD_READ ? Math.max(0, this.sizeOf(entry) - entry.position) : 0;
     return { error: 0, nbytes: BigInt(left) };
   }
 
   // ---- nodes ---------------------------------------------------------------------------------
 
   private writeFilestat(out: number, node: VNode): void {
+    const ref = hostRefOf(this.mounts, node);
+    if (ref) {
+      // NOTE: what the host said at the lookup (or fstat) that produced `node`, just now.
+      const st = ref.stat;
+      this.mem.setU64(out, ref.dir.mount.dev);
+      this.mem.setU64(out + 8, BigInt(node.ino));
+      this.mem.setU8(out + 16, st.type === 'other' ? FileType.UNKNOWN : nodeFileType(node));
+      this.mem.bytes(out + 17, 7).fill(0);
+      this.mem.setU64(out + 24, BigInt(st.nlink));
+      this.mem.setU64(out + 32, BigInt(node.kind === 'file' ? node.size : st.size));
+      this.mem.setU64(out + 40, st.atimeNs);
+      this.mem.setU64(out + 48, node.mtime);
+      this.mem.setU64(out + 56, st.ctimeNs);
+      return;
+    }
     const mtime = node.mtime;
     let nlink: bigint;
     let size: bigint;
@@ -981,13 +1146,19 @@ export class WasiHost {
   }
 
   /**
-   * Sets a file's size through the tree (copy-on-write); ENOSPC when the growth does not fit in
-   * maxWriteBytes or the host cannot allocate it.
+   * Sets a file's size through the tree (copy-on-write) or, for a file in a mount, on the host;
+   * ENOSPC when the growth does not fit in maxWriteBytes or the host cannot allocate it.
    */
-  private resize(file: FileNode, size: number): void {
+  private resize(file: FileNode, size: number, host?: HostFile): void {
+    if (host) host.stat();
     const growth = this.growthOf(file);
     const more = Math.max(0, size - growth.base) - growth.charged;
     if (more > this.maxWriteBytes - this.writeUsed) fail(Errno.NOSPC);
+    if (host) {
+      host.truncate(size);
+      this.charge(file, growth);
+      return;
+    }
     try {
       truncate(file, size);
     } catch (e) {
@@ -1001,7 +1172,51 @@ export class WasiHost {
     this.touch(file);
   }
 
+  /**
+   * Checks a file of the box against the digest its index records, the first time the guest opens
+   * it (the index is covered by the manifest; the bytes are not, until checked). A mismatch is EIO
+   * and a RUNTIME_TAMPERED_FILE diagnostic.
+   */
+  private verify(file: FileNode, path: string): void {
+    if (file.digest === undefined || this.verified.has(file)) return;
+    if (digestOf(fileContent(file)) !== file.digest) {
+      this.options.onDiagnostic?.(tamperedFile(path, file.digest));
+      fail(Errno.IO);
+    }
+    this.verified.add(file);
+  }
+
+  /** The child `name` of a directory (asked of the host in a mount; a failing lookup is no child). */
+  private child(dir: DirNode, name: string): VNode | undefined {
+    if (!dir.source) return dir.entries.get(name);
+    try {
+      return dir.source.lookup(name);
+    } catch (e) {
+      if (e instanceof WasiError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Whether `node` is the top directory of a mount (which, like a mount point, cannot be removed or moved). */
+  private isMountRoot(node: VNode): boolean {
+    return this.mounts.some((m) => m.root === node);
+  }
+
   // ---- maxWriteBytes -------------------------------------------------------------------------
+
+  /** Counts one new directory entry (ENOSPC when the entry budget, see ENTRY_COST, is used up). */
+  private addEntry(): void {
+    if ((this.entriesAdded + 1) * ENTRY_COST > this.maxWriteBytes) fail(Errno.NOSPC);
+    this.entriesAdded++;
+  }
+
+  /**
+   * Gives back one entry. The count never goes below zero: removing the image's own entries makes
+   * room only for as many new ones, so the tree never holds more than the image plus the budget.
+   */
+  private removeEntry(): void {
+    if (this.entriesAdded > 0) this.entriesAdded--;
+  }
 
   /** The accounting record of a file or symlink; call it before changing the node's size. */
   private growthOf(node: FileNode): Growth {
@@ -1053,6 +1268,13 @@ function entryFileType(entry: FdEntry): number {
   // UNKNOWN, which wasi-libc's isatty() reads as "not a terminal", as wasmtime reports it.
   if (entry.kind === 'stdio') return entry.tty ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
   return nodeFileType(entry.node);
+}
+
+/** fd/path_filestat_set_times arguments as host times. */
+function hostTimes(atim: bigint, mtim: bigint, flags: number): [HostTime, HostTime] {
+  const a: HostTime = flags & FstFlags.ATIM ? BigInt.asUintN(64, atim) : flags & FstFlags.ATIM_NOW ? 'now' : 'keep';
+  const m: HostTime = flags & FstFlags.MTIM ? BigInt.asUintN(64, mtim) : flags & FstFlags.MTIM_NOW ? 'now' : 'keep';
+  return [a, m];
 }
 
 function checkFstFlags(flags: number): void {

@@ -9,6 +9,9 @@
 import type { Diagnostic } from '@boxer/diagnostics';
 import type { BoxLimits } from '@boxer/bundle';
 import type { AuditEvent } from '../common/audit.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { ResolvedMount } from './mount-adapter.js';
+import type { MountUsage } from '../common/policy.js';
 
 /** Index of the in-flight byte count in the `flow` Int32Array. */
 export const FLOW_IN_FLIGHT = 0;
@@ -26,18 +29,37 @@ export interface WorkerInput {
   /** Whether the main thread wants audit events. */
   audit?: boolean;
   entrypoint?: string;
+  /** `-i`: the stdin pipe (node/stdin-pipe.ts); without it the guest's stdin is at its end at once. */
+  stdin?: SharedArrayBuffer;
+  /** `-t`: which stdio descriptors the guest sees as terminals. */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  /** Whether ports are published by `-p` (explicit) or only by `--allow-requested` (see runGuest). */
+  publishing?: 'explicit' | 'requested';
+  /** `--learn`: report what the run did with each mount when it ends. */
+  learn?: boolean;
+  /** `--persist`: the store file and its bytes (absent before the first run). */
+  persist?: { path: string; bytes?: Uint8Array };
+  /** `-v`/`--mount` grants, host paths resolved by the main thread (mount-adapter.ts). */
+  mounts?: ResolvedMount[];
   /** The run's limits, already resolved against the manifest by the main thread. */
   limits: BoxLimits;
   /** FLOW_SLOTS Int32 slots: see the header. */
   flow: SharedArrayBuffer;
   /** Output bytes that may be in flight before the worker waits. */
   flowLimit: number;
+  /**
+   * A preview2 component's channel to the main thread (node/guest-channel.ts): the worker's end of
+   * a MessageChannel (transferred) and the shared signal counter the main thread bumps per message.
+   */
+  p2?: { port: MessagePort; signal: SharedArrayBuffer; published: boolean };
 }
 
 export type WorkerMessage =
   | { type: 'output'; fd: 1 | 2; data: Uint8Array }
   | { type: 'diagnostic'; diagnostic: Diagnostic }
   | { type: 'audit'; event: AuditEvent }
+  | { type: 'persist'; data: Uint8Array }
+  | { type: 'mount-usage'; usage: MountUsage[] }
   | { type: 'exit'; code: number }
   | { type: 'failed'; diagnostics: Diagnostic[] }
   | { type: 'crashed'; message: string; stack?: string };

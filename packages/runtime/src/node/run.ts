@@ -12,11 +12,16 @@ import { BoxerError, InternalError, type Diagnostic } from '@boxer/diagnostics';
 import { readBox, type BoxLimits } from '@boxer/bundle';
 import * as d from '../common/diagnostics.js';
 import { EXIT_TIMEOUT } from '../common/exit-codes.js';
-import { resolveLimits } from '../common/limits.js';
+import { memoryPages, resolveLimits } from '../common/limits.js';
 import { checkGrants, type Grants } from '../common/grants.js';
 import type { AuditEvent, AuditRecord } from '../common/audit.js';
 import { grantedHostEnv } from './env-adapter.js';
+import { resolveMounts } from './mount-adapter.js';
+import { createStdinPipe, feedStdin, type StdinSource } from './stdin-pipe.js';
+import { learnPolicy, mergeGrants, requestedGrants, type MountUsage, type RequestedItem } from '../common/policy.js';
+import { loadStore, saveStore, storePath } from './persist-adapter.js';
 import { FLOW_IN_FLIGHT, FLOW_SLOTS, type WorkerInput, type WorkerMessage } from './protocol.js';
+import { startP2Host } from './p2-host.js';
 
 export { EXIT_TIMEOUT };
 
@@ -41,6 +46,11 @@ export interface RunBoxOptions {
   /** `--entrypoint`: replaces ENTRYPOINT and drops CMD, as in `docker run`. */
   entrypoint?: string;
   /**
+   * Where a preview2 component's transpiled JS is cached, outside the box (`<cacheDir>/components/<sha256>/`).
+   * @default none: a component is transpiled for each run
+   */
+  cacheDir?: string;
+  /**
    * Overrides of the box's limits (`boxer inspect` shows the box's own). Each must lie within the
    * host's floor and ceiling (`LIMIT_FLOORS`, `LIMIT_CEILINGS`), else runBox throws RangeError.
    */
@@ -58,6 +68,25 @@ export interface RunBoxOptions {
   outputBuffer?: number;
   /** Stops the run at once (the worker is terminated, queued output dropped); runBox rejects with its reason. */
   signal?: AbortSignal;
+  /**
+   * `--allow-requested`: also grant what the box's manifest asks for (EXPOSEd TCP ports published on
+   * 127.0.0.1, VOLUMEs as empty in-memory directories); `onRequested` hears, before the run, each
+   * request and what it became or why it was not granted.
+   */
+  allowRequested?: boolean;
+  onRequested?: (items: RequestedItem[]) => void;
+  /**
+   * `-i`: what the guest reads on stdin, streamed as it reads (an async iterable such as
+   * `process.stdin`, or bytes/text). Without it the guest's stdin is at its end at once.
+   */
+  stdin?: StdinSource;
+  /** `-t`: the guest's stdin/stdout/stderr report as terminals (isatty). @default none */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  /**
+   * `--learn` (DESIGN §0.3): run with `grants` as the ceiling, record every decision, and return in
+   * `RunResult.learned` the smallest grants that let the same run do what it did.
+   */
+  learn?: boolean;
 }
 
 export interface RunResult {
@@ -70,6 +99,8 @@ export interface RunResult {
     /** Most output bytes in flight between the guest and the sinks at any time (at most `outputBuffer`). */
     peakBufferedBytes: number;
   };
+  /** With `learn`: the smallest grants within the ceiling that give this run what it used. */
+  learned?: Grants;
 }
 
 /** Shares `bytes` with workers: one copy into shared memory, reused by every run of the same box. */
@@ -87,12 +118,39 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
   if (!Number.isSafeInteger(flowLimit) || flowLimit < 65536 || flowLimit > 2 ** 30) throw new RangeError(`outputBuffer must be a whole number of bytes from 65536 to 2^30, got ${flowLimit}`);
   // NOTE: the main thread reads the manifest too (cheap: the snapshot is not decoded), for the
   // limit it enforces itself, the wall time; a damaged box fails here without starting a worker.
-  const limits = resolveLimits(readBox(new Uint8Array(shared), { file }).manifest.limits, options.limits, file);
+  const manifest = readBox(new Uint8Array(shared), { file }).manifest;
+  const limits = resolveLimits(manifest.limits, options.limits, file);
   if (options.grants) checkGrants(options.grants);
+  let grants = options.grants;
+  if (options.allowRequested) {
+    const requested = requestedGrants(manifest.requested);
+    options.onRequested?.(requested.items);
+    grants = mergeGrants(grants ?? {}, requested.grants);
+  }
   options.signal?.throwIfAborted();
   const boxDigest = options.audit ? `sha256:${createHash('sha256').update(new Uint8Array(shared)).digest('hex')}` : '';
-  const audit = options.audit ? (e: AuditEvent): void => options.audit!({ time: new Date().toISOString(), box: boxDigest, ...e }) : undefined;
-  const hostEnv = options.grants ? grantedHostEnv(options.grants, audit ?? (() => {})) : undefined;
+  // NOTE: --learn needs every decision too, with or without an audit sink.
+  const learned: AuditEvent[] | undefined = options.learn ? [] : undefined;
+  const audit = options.audit || learned
+    ? (e: AuditEvent): void => {
+        learned?.push(e);
+        options.audit?.({ time: new Date().toISOString(), box: boxDigest, ...e });
+      }
+    : undefined;
+  let mountUsage: MountUsage[] = [];
+  const learn = (): Grants => {
+    const policy = learnPolicy(grants ?? {}, learned ?? [], mountUsage);
+    return persistFile !== undefined ? { ...policy, persist: persistFile } : policy;
+  };
+  const mounts = grants?.mounts?.length ? resolveMounts(grants.mounts, process.cwd()) : undefined;
+  const hostEnv = grants ? grantedHostEnv(grants, audit ?? (() => {})) : undefined;
+  const persistGrant = grants?.persist !== undefined ? `--persist ${grants.persist}` : '';
+  const persistFile = grants?.persist !== undefined ? storePath(grants.persist, process.cwd()) : undefined;
+  const stored = persistFile !== undefined ? loadStore(persistFile) : undefined;
+  if (persistFile !== undefined && stored) audit?.({ op: 'persist.read', resource: persistFile, decision: 'allow', grant: persistGrant });
+  const p2Events = { warn: (diag: Diagnostic): void => void diagnostics.push(diag), fail: (_diag: Diagnostic): void => {} };
+  const p2 = startP2Host({ ...(grants ? { grants } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), memoryPages: memoryPages(limits), emit: audit ?? (() => {}), events: p2Events });
+  const stdinPipe = options.stdin !== undefined ? createStdinPipe() : undefined;
   const flowBuffer = new SharedArrayBuffer(FLOW_SLOTS * 4);
   const flow = new Int32Array(flowBuffer);
   const input: WorkerInput = {
@@ -102,12 +160,19 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
     ...(options.env ? { env: options.env } : {}),
     ...(hostEnv && Object.keys(hostEnv).length > 0 ? { hostEnv } : {}),
     ...(audit ? { audit: true } : {}),
+    ...(learned ? { learn: true } : {}),
+    ...(stdinPipe ? { stdin: stdinPipe } : {}),
+    ...(options.grants?.publish?.length ? { publishing: 'explicit' as const } : grants?.publish?.length ? { publishing: 'requested' as const } : {}),
+    ...(options.tty ? { tty: options.tty } : {}),
     ...(options.entrypoint !== undefined ? { entrypoint: options.entrypoint } : {}),
+    ...(mounts ? { mounts } : {}),
+    ...(persistFile !== undefined ? { persist: { path: persistFile, ...(stored ? { bytes: stored } : {}) } } : {}),
     limits,
     flow: flowBuffer,
     flowLimit,
+    p2: p2.input,
   };
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, stdout: false, stderr: false });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, transferList: [p2.input.port], stdout: false, stderr: false });
   const diagnostics: Diagnostic[] = [];
   const output = { bytes: 0, peakBufferedBytes: 0 };
   return new Promise<RunResult>((resolve, reject) => {
@@ -119,9 +184,12 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
     let dropping = false;
     // Output writes are chained so they reach the sinks in order.
     let writes: Promise<void> = Promise.resolve();
+    // NOTE: a failing stdin source ends the guest's input; the run goes on (as with a closed pipe).
+    if (stdinPipe) void feedStdin(stdinPipe, options.stdin!, () => settled || ended).catch(() => {});
 
     const cleanup = (): void => {
       clearTimeout(timer);
+      p2.close();
       options.signal?.removeEventListener('abort', onAbort);
     };
     /** Ends the run now: terminates the worker, drops queued output, settles. */
@@ -155,6 +223,7 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
         }, timeoutMs)
       : undefined;
     const onAbort = (): void => stopNow(() => reject(options.signal!.reason));
+    p2Events.fail = (diag) => stopNow(() => reject(new BoxerError(diag)));
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (m: WorkerMessage) => {
@@ -182,6 +251,17 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
         case 'diagnostic':
           diagnostics.push(m.diagnostic);
           break;
+        case 'persist':
+          try {
+            saveStore(persistFile!, m.data);
+            audit?.({ op: 'persist.write', resource: persistFile!, decision: 'allow', grant: persistGrant });
+          } catch (e) {
+            stopNow(() => reject(e));
+          }
+          break;
+        case 'mount-usage':
+          mountUsage = m.usage;
+          break;
         case 'audit':
           try {
             audit?.(m.event);
@@ -190,7 +270,7 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
           }
           break;
         case 'exit':
-          endAfterOutput(() => resolve({ exitCode: m.code, diagnostics, output }));
+          endAfterOutput(() => resolve({ exitCode: m.code, diagnostics, output, ...(learned ? { learned: learn() } : {}) }));
           break;
         case 'failed':
           endAfterOutput(() => reject(new BoxerError(m.diagnostics)));

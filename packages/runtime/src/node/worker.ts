@@ -6,6 +6,11 @@ import { isBoxerError } from '@boxer/diagnostics';
 import { runGuest } from '../common/run-guest.js';
 import type { AuditEvent } from '../common/audit.js';
 import { FLOW_IN_FLIGHT, type WorkerInput, type WorkerMessage } from './protocol.js';
+import { NodeHostFs } from './mount-adapter.js';
+import { readStdinFrom } from './stdin-pipe.js';
+import type { MountSpec } from '../common/mounts.js';
+import type { MountUsage } from '../common/policy.js';
+import { componentHost, PortGuestChannel } from './guest-channel.js';
 
 const input = workerData as WorkerInput;
 const flow = new Int32Array(input.flow);
@@ -34,6 +39,22 @@ try {
     ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}),
     ...(input.audit ? { onAudit: (event: AuditEvent) => post({ type: 'audit', event }) } : {}),
     ...(input.entrypoint !== undefined ? { entrypoint: input.entrypoint } : {}),
+    ...(input.stdin ? { stdin: readStdinFrom(input.stdin) } : {}),
+    ...(input.publishing ? { publishing: input.publishing } : {}),
+    ...(input.tty ? { tty: input.tty } : {}),
+    ...(input.learn ? { onMountUsage: (usage: MountUsage[]) => post({ type: 'mount-usage', usage }) } : {}),
+    ...(input.persist ? {
+      persist: {
+        path: input.persist.path,
+        ...(input.persist.bytes ? { bytes: input.persist.bytes } : {}),
+        save: (store: Uint8Array) => post({ type: 'persist', data: store }, [store.buffer as ArrayBuffer]),
+      },
+    } : {}),
+    ...(input.mounts ? {
+      mounts: input.mounts.filter((m) => m.type === 'bind').map((m): MountSpec => ({ target: m.target, readonly: m.readonly, source: m.source, fs: new NodeHostFs(m.source) })),
+      tmpfs: input.mounts.filter((m) => m.type === 'tmpfs').map((m) => m.target),
+    } : {}),
+    ...(input.p2 ? { component: componentHost(new PortGuestChannel(input.p2.port, input.p2.signal), input.p2.published) } : {}),
     limits: input.limits,
     stdout: (data) => send(1, data),
     stderr: (data) => send(2, data),
