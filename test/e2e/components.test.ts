@@ -113,6 +113,18 @@ describe('a preview2 command fetching over wasi:http', () => {
     expect(r.stdout).toBe('200 hello /bare\n');
     expect(netRecords(r.stderr)).toEqual([{ op: 'net.connect', resource: `127.0.0.1:${port}`, decision: 'allow', grant: '--allow-net' }]);
   });
+
+  it('--deny-net wins over --allow-net, and --learn keeps only the host and port the run reached', async () => {
+    seen.length = 0;
+    const denied = await boxer(['run', '--allow-net', `--deny-net=127.0.0.1:${port}`, '--audit', '-', clientBox, `http://127.0.0.1:${port}/deny`], { env: ENV });
+    expect(denied.exitCode).toBe(1);
+    expect(seen).toEqual([]);
+    expect(netRecords(denied.stderr)).toEqual([{ op: 'net.connect', resource: `127.0.0.1:${port}`, decision: 'deny', grant: `--deny-net=127.0.0.1:${port}` }]);
+    const learned = await boxer(['run', '--allow-net', '--learn', '-', clientBox, `http://127.0.0.1:${port}/learn`], { env: ENV });
+    expect(learned.stdout).toBe('200 hello /learn\n');
+    const policy = JSON.parse(learned.stderr.slice(learned.stderr.indexOf('{'))) as Record<string, unknown>;
+    expect(policy).toEqual({ net: [`127.0.0.1:${port}`] });
+  });
 });
 
 describe('a preview2 component serving wasi:http', () => {

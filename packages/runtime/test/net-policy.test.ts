@@ -144,3 +144,33 @@ describe('-p (docker publish syntax)', () => {
     }
   });
 });
+
+// --deny-net: Deno's permissions docs ("Network access": `--deny-net` ... "--deny-* flags take
+// precedence over --allow-* flags", e.g. `deno run --allow-net --deny-net=github.com`).
+describe('--deny-net wins over --allow-net', () => {
+  const decideWithDeny = (grant: NetGrant, deny: string[], host: string, port: number, addresses: string[] = [host]) =>
+    decideConnect(grant, grant === true ? [] : parseNetGrant(grant), host, port, addresses, parseNetGrant(deny));
+
+  it('--allow-net --deny-net=github.com: every host but that one', () => {
+    expect(decideWithDeny(true, ['github.com'], 'github.com', 443, ['140.82.112.3'])).toEqual({ allowed: false, address: '140.82.112.3', grant: '--deny-net=github.com' });
+    expect(decideWithDeny(true, ['github.com'], 'jsr.io', 443, ['1.2.3.4'])).toMatchObject({ allowed: true, grant: '--allow-net' });
+  });
+
+  it('a denied CIDR inside an allowed one, and a port-scoped deny', () => {
+    expect(decideWithDeny(['10.0.0.0/8'], ['10.1.0.0/16'], '10.1.2.3', 80)).toMatchObject({ allowed: false, grant: '--deny-net=10.1.0.0/16' });
+    expect(decideWithDeny(['10.0.0.0/8'], ['10.1.0.0/16'], '10.2.0.1', 80)).toMatchObject({ allowed: true, grant: '--allow-net=10.0.0.0/8' });
+    expect(decideWithDeny(['127.0.0.1'], ['127.0.0.1:22'], '127.0.0.1', 22)).toMatchObject({ allowed: false });
+    expect(decideWithDeny(['127.0.0.1'], ['127.0.0.1:22'], '127.0.0.1', 8080)).toMatchObject({ allowed: true });
+  });
+
+  it('skips a resolved address the deny list holds and connects to one it does not', () => {
+    expect(decideWithDeny(['example.com'], ['192.168.0.0/16'], 'example.com', 443, ['192.168.1.1', '93.184.215.14'])).toEqual({ allowed: true, address: '93.184.215.14', grant: '--allow-net=example.com' });
+    expect(decideWithDeny(['example.com'], ['192.168.0.0/16'], 'example.com', 443, ['192.168.1.1'])).toMatchObject({ allowed: false, grant: '--deny-net=192.168.0.0/16' });
+  });
+
+  it('never resolves a name that a deny entry names', () => {
+    expect(mayResolve(true, [], 'github.com', 443, parseNetGrant(['github.com']))).toBe(false);
+    expect(mayResolve(true, [], 'api.evil.example', 443, parseNetGrant(['*.evil.example']))).toBe(false);
+    expect(mayResolve(true, [], 'jsr.io', 443, parseNetGrant(['github.com']))).toBe(true);
+  });
+});

@@ -132,6 +132,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--mount <spec>', 'type=bind,source=DIR,target=PATH[,readonly] or type=tmpfs,target=PATH (repeatable)', collect, [] as string[])
     .option('--persist <file|dir>', "keep the box's filesystem across runs in FILE (or DIR/layer.boxer); refused for another box")
     .option('--allow-net [hosts]', 'allow outbound connections to these hosts (comma-separated: name[:port], *.name, IP[:port], [IPv6]:port, CIDR); bare: every host', collect, [] as string[])
+    .option('--deny-net <hosts>', 'never connect to these hosts (the same entries as --allow-net; wins over it)', collect, [] as string[])
     .option('-p, --publish <[ip:]host:guest>', "serve a component's wasi:http handler on a host port (127.0.0.1 unless an IP is given; repeatable)", collect, [] as string[])
     .option('--allow-requested', 'also grant what the box asks for (EXPOSE: -p on 127.0.0.1, VOLUME: tmpfs), listed before the run')
     .option('-i, --interactive', "stream boxer's stdin to the guest (without it the guest's stdin is empty)")
@@ -139,7 +140,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--policy <file[#set]>', 'take grants from a JSON policy file (and one of its named permission sets); flags add to it (repeatable)', collect, [] as string[])
     .option('--learn <file>', 'allow what the grants allow, record it, and write to FILE (- for stderr) the smallest policy that lets this run do the same')
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string; volume: string[]; mount: string[]; persist?: string; allowNet: string[]; publish: string[]; policy: string[]; learn?: string; interactive?: boolean; tty?: boolean; allowRequested?: boolean }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string; volume: string[]; mount: string[]; persist?: string; allowNet: string[]; denyNet: string[]; publish: string[]; policy: string[]; learn?: string; interactive?: boolean; tty?: boolean; allowRequested?: boolean }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
       const mounts = mountGrants(opts.volume, opts.mount);
@@ -152,7 +153,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.maxOutput !== undefined ? { maxOutputBytes: limitFlag(parseSize(opts.maxOutput, '--max-output'), opts.maxOutput, '--max-output', 'maxOutputBytes', '64m') } : {}),
         ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
-      const netGranted = netGrants(opts.allowNet, opts.publish);
+      const netGranted = netGrants(opts.allowNet, opts.denyNet, opts.publish);
       const grants = policyGrants(opts.policy, [flagGrants, netGranted ?? {}]);
       const stdin = opts.interactive ? (io.stdin ?? process.stdin) : undefined;
       if (opts.interactive && opts.tty && !stdin!.isTTY) throw new BoxerError(badTty());
@@ -264,19 +265,22 @@ function expandBareAllowEnv(argv: string[], program: Command): string[] {
   return out;
 }
 
-/** `--allow-net` and `-p` values → Grants (undefined when neither is given); a bad entry is CLI_BAD_VALUE. */
-function netGrants(allow: string[], publish: string[]): Grants | undefined {
-  if (allow.length === 0 && publish.length === 0) return undefined;
-  const entries = allow.includes(ALL_ENV) ? true : [...new Set(allow.flatMap((v) => v.split(',').map((e) => e.trim())))];
-  if (entries !== true) {
-    for (const e of entries) {
+/** `--allow-net`, `--deny-net` and `-p` values → Grants (undefined when none is given); a bad entry is CLI_BAD_VALUE. */
+function netGrants(allow: string[], deny: string[], publish: string[]): Grants | undefined {
+  if (allow.length === 0 && deny.length === 0 && publish.length === 0) return undefined;
+  const list = (values: string[], flag: string): string[] => {
+    const out = [...new Set(values.flatMap((v) => v.split(',').map((e) => e.trim())))];
+    for (const e of out) {
       try {
         parseNetEntry(e);
       } catch (err) {
-        throw new BoxerError({ ...badValue('--allow-net', allow.join(','), 'a comma-separated list of hosts', ''), message: (err as Error).message, hint: 'e.g. --allow-net=example.com,127.0.0.1:8080,[::1]:8080,*.example.com,10.0.0.0/8' });
+        throw new BoxerError({ ...badValue(flag, values.join(','), 'a comma-separated list of hosts', ''), message: (err as Error).message.replace('--allow-net', flag), hint: `e.g. ${flag}=example.com,127.0.0.1:8080,[::1]:8080,*.example.com,10.0.0.0/8` });
       }
     }
-  }
+    return out;
+  };
+  const entries = allow.includes(ALL_ENV) ? true : list(allow, '--allow-net');
+  const denied = list(deny, '--deny-net');
   for (const p of publish) {
     try {
       parsePublish(p);
@@ -284,7 +288,7 @@ function netGrants(allow: string[], publish: string[]): Grants | undefined {
       throw new BoxerError({ ...badValue('-p', p, '[IP:]HOST_PORT:GUEST_PORT', ''), message: (err as Error).message, hint: 'e.g. -p 8080:80 (listens on 127.0.0.1:8080)' });
     }
   }
-  return { ...(allow.length > 0 ? { net: entries } : {}), ...(publish.length > 0 ? { publish } : {}) };
+  return { ...(allow.length > 0 ? { net: entries } : {}), ...(denied.length > 0 ? { denyNet: denied } : {}), ...(publish.length > 0 ? { publish } : {}) };
 }
 
 /** `--allow-env`/`--deny-env` values → Grants (undefined when neither is given). */

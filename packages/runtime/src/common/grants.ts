@@ -20,6 +20,8 @@ export interface Grants {
    * CIDR blocks (see common/net-policy.ts). Each attempt is audited (`net.connect`). @default none
    */
   net?: true | readonly string[];
+  /** `--deny-net=A,B`: entries (the same forms as `net`) never connected to, whatever `net` allows (deny wins). */
+  denyNet?: readonly string[];
   /**
    * `-p [IP:]HOST_PORT:GUEST_PORT`: where the host listens for a component that exports
    * wasi:http/incoming-handler (the IP defaults to 127.0.0.1). Without it nothing listens. @default none
@@ -104,6 +106,10 @@ export function checkGrants(grants: Grants): void {
   if (grants.net !== undefined && grants.net !== true) {
     if (!Array.isArray(grants.net)) throw new RangeError('grants.net must be true or a list of hosts');
     parseNetGrant(grants.net);
+  }
+  if (grants.denyNet !== undefined) {
+    if (!Array.isArray(grants.denyNet)) throw new RangeError('grants.denyNet must be a list of hosts');
+    parseNetGrant(grants.denyNet);
   }
   for (const p of grants.publish ?? []) parsePublish(p);
   for (const m of grants.mounts ?? []) {

@@ -297,6 +297,12 @@ export class HostDir implements DirSource {
     this.mount.writing(join(this.rel, name));
     this.mount.spec.fs.setTimes(this.handle(), name, atime, mtime);
   }
+
+  /** Sets this directory's own times (through its handle: the top of a mount has no name to use). */
+  setOwnTimes(atime: HostTime, mtime: HostTime): void {
+    this.mount.writing(this.rel);
+    this.mount.spec.fs.setTimes(this.handle(), undefined, atime, mtime);
+  }
 }
 
 /** A regular file of a mount opened by the guest. */

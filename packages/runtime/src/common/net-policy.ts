@@ -100,27 +100,38 @@ export function parseNetEntry(entry: string): NetRule {
   return { kind: 'name', name, ...withPort, entry };
 }
 
+/** Whether `rule` covers a connection to `address` (resolved from `name`, or the literal itself) on `port`. */
+function ruleMatches(rule: NetRule, name: string, literal: boolean, address: Uint8Array | undefined, port: number): boolean {
+  if (rule.port !== undefined && rule.port !== port) return false;
+  if (rule.kind === 'name') return !literal && rule.name === name;
+  if (rule.kind === 'wildcard') return !literal && name.endsWith(`.${rule.suffix}`);
+  return address !== undefined && inPrefix(address, rule);
+}
+
 /**
  * Decides one connection: `host` as the guest named it (a hostname or an IP literal, IPv6 without
  * brackets), `port`, and `addresses`, what the host resolved it to (for an IP literal, the literal
- * itself). Returns the first address that an entry allows, with that entry.
+ * itself). Returns the first address that an entry allows and no `deny` entry (`--deny-net`, which
+ * wins, as in Deno) refuses, with that entry; a denied address is skipped, and when every address
+ * was denied the decision names the deny entry.
  */
-export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number, addresses: readonly string[]): NetDecision {
-  if (grant === true) return addresses.length > 0 ? { allowed: true, address: addresses[0]!, grant: '--allow-net' } : { allowed: false, grant: '--allow-net' };
+export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number, addresses: readonly string[], deny: readonly NetRule[] = []): NetDecision {
   const name = normalizeName(host);
-  const literal = parseIp(name);
+  const literal = parseIp(name) !== undefined;
+  let deniedBy: NetRule | undefined;
   for (const address of addresses) {
     const bytes = parseIp(address);
-    for (const rule of rules) {
-      if (rule.port !== undefined && rule.port !== port) continue;
-      const ok =
-        rule.kind === 'name' ? !literal && rule.name === name
-        : rule.kind === 'wildcard' ? !literal && name.endsWith(`.${rule.suffix}`)
-        : bytes !== undefined && inPrefix(bytes, rule);
-      if (ok) return { allowed: true, address, grant: `--allow-net=${rule.entry}` };
+    const refused = deny.find((rule) => ruleMatches(rule, name, literal, bytes, port));
+    if (refused) {
+      deniedBy ??= refused;
+      continue;
     }
+    if (grant === true) return { allowed: true, address, grant: '--allow-net' };
+    const rule = rules.find((r) => ruleMatches(r, name, literal, bytes, port));
+    if (rule) return { allowed: true, address, grant: `--allow-net=${rule.entry}` };
   }
-  return { allowed: false, ...(addresses[0] !== undefined ? { address: addresses[0] } : {}), grant: grant === undefined ? 'none' : `--allow-net=${(grant as readonly string[]).join(',')}` };
+  if (deniedBy) return { allowed: false, address: addresses[0]!, grant: `--deny-net=${deniedBy.entry}` };
+  return { allowed: false, ...(addresses[0] !== undefined ? { address: addresses[0] } : {}), grant: grant === undefined ? 'none' : grant === true ? '--allow-net' : `--allow-net=${grant.join(',')}` };
 }
 
 /**
@@ -129,10 +140,12 @@ export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRu
  * when an entry could allow the result: every host (`true`), a hostname or wildcard entry that names
  * it, or an IP/CIDR entry for that port (which is checked against the addresses it resolves to).
  */
-export function mayResolve(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number): boolean {
+export function mayResolve(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number, deny: readonly NetRule[] = []): boolean {
   if (grant === undefined) return false;
-  if (grant === true) return true;
   const name = normalizeName(host);
+  // NOTE: a name that a --deny-net name or wildcard entry covers is never looked up.
+  if (deny.some((r) => r.kind !== 'ip' && ruleMatches(r, name, false, undefined, port))) return false;
+  if (grant === true) return true;
   return rules.some((r) => (r.port === undefined || r.port === port) && (r.kind === 'ip' || (r.kind === 'name' ? r.name === name : name.endsWith(`.${r.suffix}`))));
 }
 

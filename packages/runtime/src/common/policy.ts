@@ -7,7 +7,7 @@
 import type { AuditEvent } from './audit.js';
 import { checkGrants, type Grants, type MountGrant } from './grants.js';
 
-const GRANT_KEYS = ['env', 'denyEnv', 'net', 'publish', 'mounts', 'persist'] as const;
+const GRANT_KEYS = ['env', 'denyEnv', 'net', 'denyNet', 'publish', 'mounts', 'persist'] as const;
 const MOUNT_KEYS = new Set(['type', 'source', 'target', 'readonly']);
 
 /**
@@ -44,6 +44,7 @@ function grantsFrom(raw: Record<string, unknown>, where: string): Grants {
   if (raw.env !== undefined) grants.env = raw.env === true ? true : strings('env', raw.env);
   if (raw.denyEnv !== undefined) grants.denyEnv = strings('denyEnv', raw.denyEnv);
   if (raw.net !== undefined) grants.net = raw.net === true ? true : strings('net', raw.net);
+  if (raw.denyNet !== undefined) grants.denyNet = strings('denyNet', raw.denyNet);
   if (raw.publish !== undefined) grants.publish = strings('publish', raw.publish);
   if (raw.persist !== undefined) {
     if (typeof raw.persist !== 'string' || raw.persist === '') throw new RangeError(`${where}: "persist" must be a path`);
@@ -83,6 +84,7 @@ export function mergeGrants(...list: Grants[]): Grants {
     if (g.env !== undefined) out.env = out.env === true || g.env === true ? true : union(out.env, g.env);
     if (g.net !== undefined) out.net = out.net === true || g.net === true ? true : union(out.net, g.net);
     if (g.denyEnv) out.denyEnv = union(out.denyEnv, g.denyEnv);
+    if (g.denyNet) out.denyNet = union(out.denyNet, g.denyNet);
     if (g.publish) out.publish = union(out.publish, g.publish);
     if (g.mounts) out.mounts = [...(out.mounts ?? []), ...g.mounts];
     if (g.persist !== undefined) {
@@ -115,6 +117,7 @@ export function learnPolicy(ceiling: Grants, events: readonly AuditEvent[], moun
   const env = allowed('env.read');
   if (env.length > 0) out.env = env;
   if (ceiling.denyEnv?.length) out.denyEnv = [...ceiling.denyEnv];
+  if (ceiling.denyNet?.length) out.denyNet = [...ceiling.denyNet];
   const net = allowed('net.connect');
   if (net.length > 0) out.net = net;
   if (ceiling.publish?.length && events.some((e) => e.op === 'net.listen' && e.decision === 'allow')) out.publish = [...ceiling.publish];

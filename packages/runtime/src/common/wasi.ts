@@ -809,7 +809,7 @@ export class WasiHost {
     const node = r.node ?? fail(Errno.NOENT);
     const ref = hostRefOf(this.mounts, node);
     if (ref) {
-      if (ref.name === '') fail(Errno.ACCES);
+      if (ref.name === '') return ref.dir.setOwnTimes(...hostTimes(atim, mtim, fst));
       return ref.dir.setTimes(ref.name, ...hostTimes(atim, mtim, fst));
     }
     this.setTimes(node, atim, mtim, fst);
@@ -1091,7 +1091,9 @@ export class WasiHost {
   private writeFilestat(out: number, node: VNode): void {
     const ref = hostRefOf(this.mounts, node);
     if (ref) {
-      // NOTE: what the host said at the lookup (or fstat) that produced `node`, just now.
+      // NOTE: what the host said at the lookup (or fstat) that produced `node`, just now; the top of
+      // a mount is never looked up by name, so it is asked afresh.
+      if (ref.name === '') ref.stat = ref.dir.mount.spec.fs.fstat(ref.dir.handle());
       const st = ref.stat;
       this.mem.setU64(out, ref.dir.mount.dev);
       this.mem.setU64(out + 8, BigInt(node.ino));

@@ -134,7 +134,7 @@ export class NodeHostFs implements HostFs {
       const current = name === undefined ? fstatSync(this.own(handle), { bigint: true }) : lstatSync(this.at(handle, name), { bigint: true });
       const a = seconds(atime, current.atimeNs);
       const m = seconds(mtime, current.mtimeNs);
-      if (name === undefined) futimesSync(handle, a, m);
+      if (name === undefined) futimesSync(this.own(handle), a, m);
       else lutimesSync(this.at(handle, name), a, m);
     });
   }

@@ -24,6 +24,8 @@ import type { GuestMessage, HeaderList, HostEvent, HttpErrorCode } from '../p2/c
 export interface NetAdapterOptions {
   /** `--allow-net`: true, a list of entries, or undefined (nothing allowed). */
   net?: NetGrant;
+  /** `--deny-net` entries: refused whatever `net` allows. */
+  denyNet?: readonly string[];
   /** `-p` values as given. */
   publish?: readonly string[];
   emit: (e: AuditEvent) => void;
@@ -48,6 +50,7 @@ interface Outgoing {
 
 export class NetAdapter {
   private readonly rules: NetRule[];
+  private readonly deny: NetRule[];
   private readonly publish: { spec: string; at: PublishSpec }[];
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly answers = new Map<number, ServerResponse>();
@@ -58,6 +61,7 @@ export class NetAdapter {
 
   constructor(private readonly o: NetAdapterOptions) {
     this.rules = o.net && o.net !== true ? parseNetGrant(o.net) : [];
+    this.deny = parseNetGrant(o.denyNet ?? []);
     this.publish = (o.publish ?? []).map((spec) => ({ spec, at: parsePublish(spec) }));
   }
 
@@ -148,7 +152,7 @@ export class NetAdapter {
     const resource = formatHostPort(host, port);
     let addresses: string[] = [];
     if (isIP(host)) addresses = [host];
-    else if (mayResolve(this.o.net, this.rules, host, port)) {
+    else if (mayResolve(this.o.net, this.rules, host, port, this.deny)) {
       try {
         addresses = await (this.o.resolve ?? defaultResolve)(host);
       } catch (e) {
@@ -156,7 +160,7 @@ export class NetAdapter {
       }
     }
     if (this.closed) return;
-    const decision = decideConnect(this.o.net, this.rules, host, port, addresses);
+    const decision = decideConnect(this.o.net, this.rules, host, port, addresses, this.deny);
     this.o.emit({ op: 'net.connect', resource, decision: decision.allowed ? 'allow' : 'deny', grant: decision.grant });
     if (!decision.allowed) {
       if (!this.warned.has(resource)) {

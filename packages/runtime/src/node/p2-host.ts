@@ -42,6 +42,7 @@ export function startP2Host(o: P2HostOptions): P2Host {
   };
   const net = new NetAdapter({
     ...(o.grants?.net !== undefined ? { net: o.grants.net } : {}),
+    ...(o.grants?.denyNet?.length ? { denyNet: o.grants.denyNet } : {}),
     ...(o.grants?.publish ? { publish: o.grants.publish } : {}),
     emit: o.emit,
     warn: (d) => o.events.warn(d),
