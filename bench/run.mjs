@@ -8,6 +8,8 @@
 //    layers into a tmpfs (/dev/shm), the floor for unpacking.
 // 3. run: cold start of examples/hello as a box (worker + decode + compile + run) vs the same
 //    module instantiated directly in this thread with a no-op host (the floor).
+// 4. mounts and --persist: a guest reading 2,000 files natively, from the box, through a -v mount;
+//    and a run with --persist against one without.
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { Volume } from 'memfs';
@@ -134,6 +136,46 @@ for (let i = 0; i < 5; i++) {
 }
 row('run hello: bare module vs runGuest in-thread (ms)', floor, inThread, 'ms');
 row('run hello: runGuest in-thread vs runBox in a worker (ms)', inThread, cold, 'ms');
+
+// --- mounts and --persist ---
+// A guest listing and reading 2,000 small files (fixtures/wasm/lsdir.wasm): the same C program
+// built natively (the floor), the files in the box, the files in a -v mount (every name looked up
+// and every file opened on the host through /proc/self/fd). Then the cost of --persist on that box.
+{
+  const work = mkdtempSync('/tmp/boxer-bench-mount-');
+  const data = join(work, 'data');
+  for (let i = 0; i < 2000; i++) {
+    mkdirSync(join(data, `d${i % 20}`), { recursive: true });
+    writeFileSync(join(data, `d${i % 20}`, `f${i}.txt`), `file ${i}\n`);
+  }
+  const lsdir = new URL('../fixtures/wasm/lsdir.wasm', import.meta.url).pathname;
+  const native = join(work, 'lsdir');
+  execFileSync('gcc', ['-O2', '-std=c11', '-D_GNU_SOURCE', '-o', native, new URL('../fixtures/wasm/src/lsdir.c', import.meta.url).pathname]);
+  const nativeMs = best(3, () => time(() => execFileSync(native, [data], { maxBuffer: 1 << 26 }))[0]);
+  const ctx = join(work, 'ctx');
+  mkdirSync(ctx);
+  execFileSync('cp', ['-r', data, join(ctx, 'data')]);
+  writeFileSync(join(ctx, 'lsdir.wasm'), readFileSync(lsdir));
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY lsdir.wasm /lsdir.wasm\nCOPY data/ /data/\nENTRYPOINT ["/lsdir.wasm", "/data"]\n');
+  const { box: filesBox } = await build({ context: ctx });
+  const timed = async (options) => {
+    let min = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const r = await runBox(filesBox, { stdout: () => {}, stderr: () => {}, ...options });
+      if (r.exitCode !== 0) throw new Error(`bench run failed: ${r.exitCode}`);
+      min = Math.min(min, performance.now() - t);
+    }
+    return min;
+  };
+  const inBox = await timed({});
+  const inMount = await timed({ args: ['/mnt'], grants: { mounts: [{ source: data, target: '/mnt', readonly: true }] } });
+  const persisted = await timed({ grants: { persist: join(work, 'store.boxer') } });
+  row('list+read 2,000 files: native lsdir vs the files in the box (ms)', nativeMs, inBox, 'ms');
+  row('list+read 2,000 files: in the box vs through a -v mount (ms)', inBox, inMount, 'ms');
+  row('run of that box: without vs with --persist (ms)', inBox, persisted, 'ms');
+  rmSync(work, { recursive: true, force: true });
+}
 
 console.table(rows);
 console.log(`snapshot of ${N} files: encode ${encMs.toFixed(0)} ms, decode ${decMs.toFixed(0)} ms, index ${(snap.index.length / 2 ** 20).toFixed(1)} MiB, data ${(snap.data.length / 2 ** 10).toFixed(0)} KiB (deduplicated from ${(N * payload.length / 2 ** 20).toFixed(0)} MiB)`);

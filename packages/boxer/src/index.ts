@@ -1,4 +1,8 @@
 // boxer: the JS API (build, run, inspect) under the CLI.
+import { useNodeSha256 } from '@boxer/runtime';
+
+// NOTE: digests (snapshots, stores, pulled blobs) with node:crypto rather than the portable default.
+useNodeSha256();
 export { build } from './api/build.js';
 export type { BuildOptions, BuildResult } from './api/build.js';
 export { run } from './api/run.js';

@@ -1,6 +1,7 @@
 // @boxer/runtime: the zero-authority host. `common/` is isomorphic (no node: imports); `node/` adds
 // worker threads and the watchdog.
 export { runBox, shareBox, DEFAULT_OUTPUT_BUFFER } from './node/run.js';
+export { useNodeSha256 } from './node/hash.js';
 export type { RunBoxOptions, RunResult } from './node/run.js';
 export { checkGrants, decideEnv, isEnvName, parseVolume, parseMount, checkMountTarget } from './common/grants.js';
 export { parsePolicy, mergeGrants, learnPolicy, requestedGrants } from './common/policy.js';

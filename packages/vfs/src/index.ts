@@ -2,7 +2,7 @@ export { Tree, fileContent, writeAt, truncate, compareNames, typeBits, MAX_SYMLI
 export type { VNode, FileNode, DirNode, DirSource, SymlinkNode, NodeMeta, Resolved, ResolveOptions } from './tree.js';
 export { VfsError } from './errors.js';
 export type { ErrnoCode } from './errors.js';
-export { encodeSnapshot, decodeSnapshot, parseSnapshotIndex, digestOf, SNAPSHOT_VERSION } from './snapshot.js';
+export { encodeSnapshot, decodeSnapshot, parseSnapshotIndex, digestOf, useSha256, SNAPSHOT_VERSION } from './snapshot.js';
 export type { EncodedSnapshot, SnapshotEntry, SnapshotIndex, SnapshotStats, DecodeOptions } from './snapshot.js';
 export { canonicalJson } from './json.js';
 export { BOX_SNAPSHOT_INVALID } from './diagnostics.js';

@@ -122,3 +122,22 @@ describe('entry order', () => {
     expect(back.clone().walk().next().value?.[0]).toBe('/');
   });
 });
+
+describe('useSha256', () => {
+  it("node:crypto's SHA-256 gives the digests the portable default gives (so either may build or check a box)", async () => {
+    const { createHash } = await import('node:crypto');
+    const { digestOf, useSha256 } = await import('@boxer/vfs');
+    const inputs = [new Uint8Array(0), new TextEncoder().encode('abc'), new Uint8Array(1 << 20).map((_, i) => (i * 31) & 0xff)];
+    const portable = inputs.map((b) => digestOf(b));
+    // FIPS 180-2 appendix B.1: SHA-256("abc").
+    expect(portable[1]).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    useSha256((b) => createHash('sha256').update(b).digest('hex'));
+    try {
+      expect(inputs.map((b) => digestOf(b))).toEqual(portable);
+    } finally {
+      const { sha256 } = await import('@noble/hashes/sha2.js');
+      const { bytesToHex } = await import('@noble/hashes/utils.js');
+      useSha256((b) => bytesToHex(sha256(b)));
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
 import { VERSION } from '../version.js';
+import { useNodeSha256 } from '@boxer/runtime';
 import { formatSize, parseDuration, parseSize } from './units.js';
 import { renderInspect } from './inspect-text.js';
 import { registerCheck } from './check.js';
@@ -53,6 +54,9 @@ class Interrupted extends Error {
     super(signal);
   }
 }
+
+// NOTE: digests (snapshots, stores, pulled blobs) with node:crypto rather than the portable default.
+useNodeSha256();
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, exit: (code) => process.exit(code) }): Promise<number> {
   const color = Boolean(io.stderr.isTTY) && !process.env.NO_COLOR;

@@ -8,10 +8,12 @@ import type { AuditEvent } from '../common/audit.js';
 import { FLOW_IN_FLIGHT, type WorkerInput, type WorkerMessage } from './protocol.js';
 import { NodeHostFs } from './mount-adapter.js';
 import { readStdinFrom } from './stdin-pipe.js';
+import { useNodeSha256 } from './hash.js';
 import type { MountSpec } from '../common/mounts.js';
 import type { MountUsage } from '../common/policy.js';
 import { componentHost, PortGuestChannel } from './guest-channel.js';
 
+useNodeSha256();
 const input = workerData as WorkerInput;
 const flow = new Int32Array(input.flow);
 const post = (m: WorkerMessage, transfer?: ArrayBuffer[]): void => parentPort!.postMessage(m, transfer);
