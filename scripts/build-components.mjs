@@ -9,7 +9,7 @@
 // versions), and reuse them after that.
 //
 // Usage: node scripts/build-components.mjs [OUT_DIR]   (default: node_modules/.cache/boxer/components)
-// As a module: `await buildComponents({ outDir })` → { client, server } (paths of the .wasm files).
+// As a module: `await buildComponents({ outDir })` → { client, server, kv } (paths of the .wasm files).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,9 +20,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'fixtures/components/src');
 const WORLD = join(ROOT, 'fixtures/components/wit/world.wit');
+/** WIT packages that jco does not ship (wasi:keyvalue), copied into the WIT directory as deps. */
+const OWN_DEPS = join(ROOT, 'fixtures/components/wit/deps');
 export const DEFAULT_OUT = join(ROOT, 'node_modules/.cache/boxer/components');
 /** Fixture name → WIT world. */
-const COMPONENTS = { client: 'client', server: 'server' };
+const COMPONENTS = { client: 'client', server: 'server', kv: 'kv' };
 
 const require = createRequire(import.meta.url);
 const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -41,13 +43,23 @@ function writeWitDeps(into) {
     mkdirSync(join(into, 'deps', name), { recursive: true });
     writeFileSync(join(into, 'deps', name, 'package.wit'), text.replace(/\nworld [a-z-]+ \{[\s\S]*?\n\}/g, '\n'));
   }
+  for (const pkg of readdirSync(OWN_DEPS)) {
+    mkdirSync(join(into, 'deps', pkg), { recursive: true });
+    for (const f of readdirSync(join(OWN_DEPS, pkg))) copyFileSync(join(OWN_DEPS, pkg, f), join(into, 'deps', pkg, f));
+  }
   copyFileSync(WORLD, join(into, 'world.wit'));
+}
+
+/** The files of OWN_DEPS, sorted, for the inputs digest. */
+function ownDepFiles() {
+  return readdirSync(OWN_DEPS).sort().flatMap((pkg) => readdirSync(join(OWN_DEPS, pkg)).sort().map((f) => join(OWN_DEPS, pkg, f)));
 }
 
 function inputsDigest(name) {
   const h = createHash('sha256');
   h.update(`componentize-js@${versionOf('@bytecodealliance/componentize-js')} jco@${versionOf('@bytecodealliance/jco')}\n`);
   h.update(readFileSync(WORLD));
+  for (const f of ownDepFiles()) h.update(readFileSync(f));
   h.update(readFileSync(join(SRC, `${name}.js`)));
   h.update(readFileSync(fileURLToPath(import.meta.url)));
   return h.digest('hex').slice(0, 16);

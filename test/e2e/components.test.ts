@@ -8,9 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, boxer, tempDir } from './helpers.js';
+import { ROOT, boxer, netRecords, startServing, tempDir } from './helpers.js';
 
 const tmp = tempDir('boxer-components-');
 /** boxer's cache for these runs ($XDG_CACHE_HOME/boxer): transpiled components land here. */
@@ -23,9 +22,6 @@ let server: Server;
 let port: number;
 const seen: string[] = [];
 
-const jsonl = (text: string): Record<string, unknown>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-const netRecords = (stderr: string): { op: unknown; resource: unknown; decision: unknown; grant: unknown }[] =>
-  jsonl(stderr).filter((r) => String(r.op).startsWith('net.')).map(({ op, resource, decision, grant }) => ({ op, resource, decision, grant }));
 
 async function boxOf(component: string, name: string, extra = ''): Promise<string> {
   const ctx = join(tmp.path, `${name}-ctx`);
@@ -129,23 +125,9 @@ describe('a preview2 command fetching over wasi:http', () => {
 
 describe('a preview2 component serving wasi:http', () => {
   it('answers on the host port -p publishes (127.0.0.1), request after request', async () => {
-    const proc = execa('node', [BIN, 'run', '-p', '0:80', '--timeout', '60s', '--audit', '-', serverBox], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...ENV }, extendEnv: false, reject: false, stdin: 'ignore',
-    });
+    const { proc, listening, stderr: errText } = await startServing(['-p', '0:80', '--timeout', '60s', serverBox], ENV);
     try {
-      let stderr = '';
-      const listening = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no net.listen record; stderr so far:\n${stderr}`)), 45_000);
-        proc.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const rec = netRecords(stderr).find((x) => x.op === 'net.listen');
-          if (rec) {
-            clearTimeout(timer);
-            resolve(String(rec.resource));
-          }
-        });
-        void proc.then(() => reject(new Error(`boxer exited before listening:\n${stderr}`)));
-      });
+      const stderr = errText();
       expect(listening).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(netRecords(stderr)).toEqual([{ op: 'net.listen', resource: listening, decision: 'allow', grant: '-p 0:80' }]);
       for (const path of ['/one', '/two']) {

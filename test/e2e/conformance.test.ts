@@ -10,10 +10,11 @@
 // `#ifdef CONF_KNOWN_GAPS` with a `// KNOWN GAP:` comment (build both sides with -DCONF_KNOWN_GAPS
 // to see them); where the difference is wasi-libc's, not boxer's, a NOTE says so.
 import { execa } from 'execa';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxer, compileNative, FIXTURES, tempDir } from './helpers.js';
+import { confTree } from './trees.js';
 
 const PROGRAMS = ['conf_fd', 'conf_path', 'conf_dir', 'conf_poll', 'conf_misc', 'conf_large'] as const;
 type Program = (typeof PROGRAMS)[number];
@@ -40,21 +41,7 @@ const native = new Map<Program, Run>();
 const boxed = new Map<Program, Run>();
 
 /** The starting tree every program sees (the box's / and the native run's cwd). */
-function layout(root: string): void {
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  for (const p of PROGRAMS) copyFileSync(join(FIXTURES, `wasm/${p}.wasm`), join(root, `bin/${p}.wasm`));
-  const data = join(root, 'data');
-  mkdirSync(join(data, 'sub'), { recursive: true });
-  writeFileSync(join(data, 'hello.txt'), 'hello, world\n');
-  writeFileSync(join(data, 'empty'), '');
-  writeFileSync(join(data, 'sub/inner.txt'), 'inner\n');
-  symlinkSync('hello.txt', join(data, 'link'));
-  symlinkSync('sub', join(data, 'dirlink'));
-  symlinkSync('nowhere', join(data, 'dangling'));
-  symlinkSync('/data/hello.txt', join(data, 'abslink'));
-  symlinkSync('loop2', join(data, 'loop1'));
-  symlinkSync('loop1', join(data, 'loop2'));
-}
+const layout = (root: string): void => confTree(root, PROGRAMS, (p) => join(FIXTURES, `wasm/${p}.wasm`));
 
 beforeAll(async () => {
   const ctx = join(tmp.path, 'ctx');

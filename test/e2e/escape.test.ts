@@ -2,10 +2,11 @@
 // host files in every way issue 3 names; the expected output comes from the same program built
 // natively and run under chroot(8) of a directory holding the same tree (Linux is the reference).
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxer, compileNative, FIXTURES, isRoot, tempDir } from './helpers.js';
+import { escapeTree } from './trees.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const tmp = tempDir();
@@ -13,14 +14,7 @@ let box: string;
 let boxed: { stdout: string; exitCode: number | undefined };
 
 /** Lays out the escape tree under `root` (a build context or a chroot). */
-function layout(root: string, program: string): void {
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  copyFileSync(program, join(root, 'bin/escape'));
-  mkdirSync(join(root, 'escape/rel'), { recursive: true });
-  symlinkSync('/', join(root, 'escape/rootlink'));
-  symlinkSync('/etc/passwd', join(root, 'escape/abslink'));
-  symlinkSync('../../../../../../etc/passwd', join(root, 'escape/rellink'));
-}
+const layout = escapeTree;
 
 beforeAll(async () => {
   const ctx = join(tmp.path, 'ctx');

@@ -2,10 +2,11 @@
 // guest's writes behave as on Linux and vanish with the run. Expected output comes from the same C
 // programs built natively and run on the same directory on Linux.
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxer, compileNative, FIXTURES, tempDir } from './helpers.js';
+import { filesData } from './trees.js';
 
 const tmp = tempDir();
 let ctx: string;
@@ -13,14 +14,7 @@ let box: string;
 
 beforeAll(async () => {
   ctx = join(tmp.path, 'ctx');
-  const data = join(ctx, 'data');
-  mkdirSync(join(data, 'nested/deeper'), { recursive: true });
-  writeFileSync(join(data, 'a.txt'), 'alpha\n');
-  writeFileSync(join(data, 'nested/b.bin'), Buffer.from([0, 1, 2, 255, 10]));
-  writeFileSync(join(data, 'nested/deeper/empty'), '');
-  writeFileSync(join(data, 'big.txt'), 'x'.repeat(5000));
-  symlinkSync('nested/b.bin', join(data, 'link'));
-  symlinkSync('/nowhere', join(data, 'dangling'));
+  filesData(join(ctx, 'data'));
   for (const p of ['lsdir', 'writeread']) copyFileSync(join(FIXTURES, `wasm/${p}.wasm`), join(ctx, `${p}.wasm`));
   writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY lsdir.wasm writeread.wasm /bin/\nCOPY data /data\nWORKDIR /data\nENTRYPOINT ["/bin/lsdir.wasm"]\nCMD ["/data"]\n');
   box = join(tmp.path, 'files.wasm');

@@ -1,6 +1,6 @@
 // Shared helpers for end-to-end tests: drive the built CLI as a user would, and build the same C
 // programs natively so expected values come from Linux, not from boxer.
-import { execa, type Result } from 'execa';
+import { execa, type Result, type ResultPromise } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,3 +35,33 @@ export async function compileNative(name: string, dir: string): Promise<string> 
 }
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The `net.*` audit records among the JSON lines `--audit -` wrote to stderr (time and box left out). */
+export function netRecords(stderr: string): { op: unknown; resource: unknown; decision: unknown; grant: unknown }[] {
+  return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => String(r.op).startsWith('net.')).map(({ op, resource, decision, grant }) => ({ op, resource, decision, grant }));
+}
+
+/**
+ * Starts `boxer run --audit - ARGS…` in the background and resolves once its `net.listen` record
+ * says where it listens (`ip:port`). The caller kills `proc` when done.
+ */
+export async function startServing(args: string[], env: Record<string, string>): Promise<{ proc: ResultPromise; listening: string; stderr: () => string }> {
+  const proc = execa('node', [BIN, 'run', '--audit', '-', ...args], {
+    cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, extendEnv: false, reject: false, stdin: 'ignore',
+  });
+  let stderr = '';
+  const listening = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no net.listen record; stderr so far:\n${stderr}`)), 45_000);
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const rec = netRecords(stderr).find((x) => x.op === 'net.listen');
+      if (rec) {
+        clearTimeout(timer);
+        resolve(String(rec.resource));
+      }
+    });
+    void proc.then(() => reject(new Error(`boxer exited before listening:\n${stderr}`)));
+  });
+  return { proc, listening, stderr: () => stderr };
+}

@@ -5,39 +5,17 @@
 // "Nothing outside the grant was touched" is proven twice (DESIGN §0.8): by the audit records, and
 // from outside the process with strace plus the canary's contents and atime.
 import { execa } from 'execa';
-import { cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, boxer, compileNative, tempDir } from './helpers.js';
+import { plantMount } from './trees.js';
 
 const tmp = tempDir('boxer-mounts-');
 const box = join(tmp.path, 'box.wasm');
 let native = '';
 
-/** A fresh copy of the planted layout under `base`: host/ (to mount) and outside/canary. */
-function plant(base: string): { host: string; outside: string; canary: string } {
-  const host = join(base, 'host');
-  const outside = join(base, 'outside');
-  mkdirSync(join(host, 'sub'), { recursive: true });
-  mkdirSync(outside, { recursive: true });
-  const canary = join(outside, 'canary');
-  writeFileSync(canary, 'SECRET\n');
-  writeFileSync(join(host, 'inside.txt'), 'INSIDE\n');
-  symlinkSync(canary, join(host, 'abs'));
-  symlinkSync('../outside/canary', join(host, 'rel'));
-  symlinkSync(`${'../'.repeat(12)}${canary.slice(1)}`, join(host, 'deeprel'));
-  symlinkSync('..', join(host, 'dotdot'));
-  symlinkSync('/', join(host, 'rootlink'));
-  symlinkSync(outside, join(host, 'absdir'));
-  symlinkSync('../outside', join(host, 'reldir'));
-  symlinkSync('loop', join(host, 'loop'));
-  symlinkSync(join(outside, 'created-by-guest'), join(host, 'dangling'));
-  symlinkSync('../../outside/canary', join(host, 'sub', 'up'));
-  // NOTE: the canary's atime is set before its mtime, so that any read of it moves the atime
-  // (relatime updates an atime that is older than the mtime).
-  utimesSync(canary, new Date('2001-01-01T00:00:00Z'), new Date('2002-01-01T00:00:00Z'));
-  return { host, outside, canary };
-}
+const plant = plantMount;
 
 /** Replaces the per-copy base directory in output lines so runs in two copies compare. */
 const normal = (text: string, base: string): string => text.split(base).join('$BASE');

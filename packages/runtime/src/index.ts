@@ -5,6 +5,8 @@ export { useNodeSha256 } from './node/hash.js';
 export type { RunBoxOptions, RunResult } from './node/run.js';
 export { checkGrants, decideEnv, isEnvName, parseVolume, parseMount, checkMountTarget } from './common/grants.js';
 export { parsePolicy, mergeGrants, learnPolicy, requestedGrants } from './common/policy.js';
+export { parseKvEntry, parseKvGrant, formatKvGrant, KV_BUCKET_CEILING } from './common/kv.js';
+export type { KvGrant } from './common/kv.js';
 export type { MountUsage, RequestedItem } from './common/policy.js';
 export type { Grants, MountGrant } from './common/grants.js';
 export type { MountSpec, HostFs, HostStat } from './common/mounts.js';

@@ -102,6 +102,17 @@ describe('mayResolve (a lookup is itself network access)', () => {
     expect(may(['127.0.0.0/8:8080'], 'localhost', 8080)).toBe(true);
     expect(may(['127.0.0.0/8:8080'], 'localhost', 80)).toBe(false);
   });
+
+  it('for a wasi:sockets lookup (no port yet): when an entry could allow it on some port; only a port-less --deny-net name refuses', () => {
+    const any = (grant: NetGrant | undefined, host: string, deny: string[] = []): boolean =>
+      mayResolve(grant, grant === undefined || grant === true ? [] : parseNetGrant(grant), host, undefined, parseNetGrant(deny));
+    expect(any(undefined, 'example.com')).toBe(false);
+    expect(any(['example.com:443'], 'example.com')).toBe(true);
+    expect(any(['example.com:443'], 'other.example')).toBe(false);
+    expect(any(['10.0.0.0/8:5432'], 'db.internal')).toBe(true);
+    expect(any(true, 'example.com', ['example.com'])).toBe(false);
+    expect(any(true, 'example.com', ['example.com:22'])).toBe(true);
+  });
 });
 
 describe('CIDR entries (RFC 4632 prefixes)', () => {

@@ -1,14 +1,21 @@
 // The preview2 host's isomorphic pieces (src/p2), driven directly the way jco's bindings call them:
-// the filesystem over the tree (chroot semantics, the write limit), wasi:http fields and the
+// the filesystem over the tree and mounts (chroot semantics, Linux's errnos as error-codes, the
+// write, entry and descriptor limits), wasi:http fields and the
 // outgoing handler without a network, the reactor's waiting, and the one-door rule for the network
 // (DESIGN §0.8). Expected values: the wasi:filesystem and wasi:http 0.2 WIT (jco's bundled copies,
 // node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12) for error codes and results.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { caught, type Any, monotonic } from './p2-helpers.js';
 import { Tree, fileContent, type FileNode } from '@boxer/vfs';
 import { filesystemImports } from '../src/p2/filesystem.js';
+import { ENTRY_COST, GuestFs } from '../src/common/guest-fs.js';
+import { NodeHostFs } from '../src/node/mount-adapter.js';
+import type { MountSpec } from '../src/common/mounts.js';
+import type { AuditEvent } from '../src/common/audit.js';
 import { httpImports } from '../src/p2/http.js';
 import { Reactor, type Pollable } from '../src/p2/io.js';
 import type { GuestChannel, GuestMessage, HostEvent } from '../src/p2/channel.js';
@@ -16,24 +23,15 @@ import type { GuestChannel, GuestMessage, HostEvent } from '../src/p2/channel.js
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const monotonic = (): bigint => process.hrtime.bigint();
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
-type Any = any;
 
-function fsOf(tree: Tree, maxWriteBytes = 1 << 20): { root: Any } {
-  const imports = filesystemImports(new Reactor(undefined, monotonic), { tree, maxWriteBytes });
+function fsOf(tree: Tree, maxWriteBytes = 1 << 20, more: { maxDescriptors?: number; mounts?: MountSpec[]; onAudit?: (e: AuditEvent) => void } = {}): { root: Any; fs: GuestFs; dispose: () => void } {
+  const fs = new GuestFs({ tree, realtime: () => 1_700_000_000_000_000_000n, maxWriteBytes, ...(more.mounts ? { mounts: more.mounts } : {}), ...(more.onAudit ? { onAudit: more.onAudit } : {}) });
+  const { imports, dispose } = filesystemImports(new Reactor(undefined, monotonic), { fs, ...(more.maxDescriptors ? { maxDescriptors: more.maxDescriptors } : {}) });
   const [[root, name]] = (imports['wasi:filesystem/preopens']!.getDirectories as () => [Any, string][])();
   expect(name).toBe('/');
-  return { root };
+  return { root, fs, dispose };
 }
 
 describe('wasi:filesystem over the tree', () => {
@@ -82,6 +80,173 @@ describe('wasi:filesystem over the tree', () => {
     expect(fd.write(enc.encode('BOX\n'), 0n)).toBe(4n);
     expect(fd.write(enc.encode('12345678'), 4n)).toBe(8n);
     expect(caught(() => fd.write(enc.encode('x'), 12n))).toBe('insufficient-space');
+  });
+});
+
+// What the same calls answer on Linux: the errno of writeread.c (fixtures/wasm/src) built natively
+// (test/e2e/components-fs.test.ts runs both), as the wasi:filesystem error-code that the preview1
+// adapter maps back to that errno.
+describe('wasi:filesystem: renames, links, symlinks and times, as on Linux', () => {
+  const tree = (): Tree => {
+    const t = new Tree();
+    t.writeFile('/d/f', enc.encode('data'), {}, { parents: true });
+    t.mkdirp('/d/sub');
+    t.writeFile('/d/sub/inner', enc.encode('x'));
+    t.mkdirp('/d/empty');
+    return t;
+  };
+
+  it('renames like rename(2): into itself EINVAL, dir over file ENOTDIR, file over dir EISDIR, over a non-empty dir ENOTEMPTY', () => {
+    const t = tree();
+    const { root } = fsOf(t);
+    expect(caught(() => root.renameAt('d/sub', root, 'd/sub/x'))).toBe('invalid');
+    expect(caught(() => root.renameAt('d/sub', root, 'd/f'))).toBe('not-directory');
+    expect(caught(() => root.renameAt('d/f', root, 'd/empty'))).toBe('is-directory');
+    expect(caught(() => root.renameAt('d/empty', root, 'd/sub'))).toBe('not-empty');
+    expect(caught(() => root.renameAt('d/missing', root, 'd/x'))).toBe('no-entry');
+    expect(caught(() => root.renameAt('d/.', root, 'd/x'))).toBe('busy');
+    root.renameAt('d/sub', root, 'd/empty');
+    expect(t.tryGet('/d/sub')).toBeUndefined();
+    expect(dec.decode(fileContent(t.get('/d/empty/inner') as FileNode))).toBe('x');
+    root.renameAt('d/f', root, 'd/f');
+    expect(caught(() => root.renameAt('/d/f', root, 'd/g'))).toBe('not-permitted');
+  });
+
+  it('links like link(2): a second name of the same inode, EEXIST on a taken name, EPERM for a directory', () => {
+    const t = tree();
+    const { root } = fsOf(t);
+    root.linkAt({}, 'd/f', root, 'd/hard');
+    expect(t.get('/d/hard')).toBe(t.get('/d/f'));
+    expect(root.statAt({}, 'd/hard').linkCount).toBe(2n);
+    expect(root.metadataHashAt({}, 'd/hard')).toEqual(root.metadataHashAt({}, 'd/f'));
+    expect(caught(() => root.linkAt({}, 'd/f', root, 'd/hard'))).toBe('exist');
+    expect(caught(() => root.linkAt({}, 'd/sub', root, 'd/dirlink'))).toBe('not-permitted');
+  });
+
+  it('makes symlinks the tree resolves inside itself, and reads them back', () => {
+    const t = tree();
+    const { root } = fsOf(t);
+    root.symlinkAt('../../../d/f', 'd/up');
+    expect(root.readlinkAt('d/up')).toBe('../../../d/f');
+    expect(root.statAt({}, 'd/up').type).toBe('symbolic-link');
+    expect(root.statAt({ symlinkFollow: true }, 'd/up').type).toBe('regular-file');
+    expect(dec.decode(root.openAt({ symlinkFollow: true }, 'd/up', {}, { read: true }).read(10n, 0n)[0])).toBe('data');
+    expect(caught(() => root.openAt({}, 'd/up', {}, { read: true }))).toBe('loop');
+    expect(caught(() => root.symlinkAt('x', 'd/up'))).toBe('exist');
+    expect(caught(() => root.readlinkAt('d/f'))).toBe('invalid');
+    expect(caught(() => root.symlinkAt('', 'd/empty-target'))).toBe('no-entry');
+  });
+
+  it('sets times by path and by descriptor, keeping an omitted one', () => {
+    const { root } = fsOf(tree());
+    const ts = (seconds: bigint, nanoseconds: number) => ({ tag: 'timestamp', val: { seconds, nanoseconds } });
+    root.setTimesAt({}, 'd/f', ts(1_000_000_000n, 250), ts(1_234_567_890n, 500_000_000));
+    let st = root.statAt({}, 'd/f');
+    expect(st.dataModificationTimestamp).toEqual({ seconds: 1_234_567_890n, nanoseconds: 500_000_000 });
+    expect(st.dataAccessTimestamp).toEqual({ seconds: 1_000_000_000n, nanoseconds: 250 });
+    const fd = root.openAt({}, 'd/f', {}, { read: true });
+    fd.setTimes({ tag: 'no-change' }, ts(1_500_000_000n, 7));
+    st = fd.stat();
+    expect(st.dataModificationTimestamp).toEqual({ seconds: 1_500_000_000n, nanoseconds: 7 });
+    expect(st.dataAccessTimestamp).toEqual({ seconds: 1_000_000_000n, nanoseconds: 250 });
+  });
+
+  it('answers ftruncate(2)\'s EINVAL for a descriptor not open for writing, and O_CREAT|O_DIRECTORY\'s EINVAL', () => {
+    const { root } = fsOf(tree());
+    expect(caught(() => root.openAt({}, 'd/f', {}, { read: true }).setSize(0n))).toBe('invalid');
+    expect(caught(() => root.openAt({}, 'd/new', { create: true, directory: true }, { read: true }))).toBe('invalid');
+  });
+});
+
+describe('wasi:filesystem limits (the preview1 host\'s, shared through GuestFs)', () => {
+  it('refuses a descriptor past maxDescriptors with insufficient-memory, and a dropped one frees its slot', () => {
+    const t = new Tree();
+    t.writeFile('/f', enc.encode('x'));
+    const { root } = fsOf(t, 1 << 20, { maxDescriptors: 3 });
+    const a = root.openAt({}, 'f', {}, { read: true });
+    root.openAt({}, 'f', {}, { read: true });
+    expect(caught(() => root.openAt({}, 'f', {}, { read: true }))).toBe('insufficient-memory');
+    (a as Any)[(Symbol as Any).dispose ?? Symbol.for('dispose')]();
+    expect(root.openAt({}, 'f', {}, { read: true }).getType()).toBe('regular-file');
+  });
+
+  it('counts new entries against maxWriteBytes / ENTRY_COST, as tmpfs counts inodes', () => {
+    const { root } = fsOf(new Tree(), 2 * ENTRY_COST);
+    root.createDirectoryAt('a');
+    root.openAt({}, 'b', { create: true }, { write: true });
+    expect(caught(() => root.symlinkAt('x', 'c'))).toBe('insufficient-space');
+    root.removeDirectoryAt('a');
+    root.symlinkAt('x', 'c');
+  });
+
+  it('keeps an unlinked file\'s data charged while a descriptor holds it, and gives it back once dropped', () => {
+    const { root, fs } = fsOf(new Tree(), 1 << 20);
+    const fd = root.openAt({}, 'f', { create: true }, { read: true, write: true });
+    fd.write(new Uint8Array(1000), 0n);
+    root.unlinkFileAt('f');
+    expect(fs.writeBytes).toBe(1000);
+    expect(fd.read(2000n, 0n)[0].length).toBe(1000);
+    (fd as Any)[(Symbol as Any).dispose ?? Symbol.for('dispose')]();
+    expect(fs.writeBytes).toBe(0);
+  });
+
+  it('reports a stream write past the budget as insufficient-space through filesystem-error-code, and a write on a read-only descriptor as bad-descriptor', () => {
+    const t = new Tree();
+    t.writeFile('/f', enc.encode('x'));
+    const fs = new GuestFs({ tree: t, realtime: () => 0n, maxWriteBytes: 4 });
+    const { imports } = filesystemImports(new Reactor(undefined, monotonic), { fs });
+    const code = imports['wasi:filesystem/types']!.filesystemErrorCode as (e: unknown) => string | undefined;
+    const [[root]] = (imports['wasi:filesystem/preopens']!.getDirectories as () => [Any, string][])();
+    const err = caught(() => root.openAt({}, 'f', {}, { write: true }).writeViaStream(0n).blockingWriteAndFlush(enc.encode('0123456789'))) as Any;
+    expect(err.tag).toBe('last-operation-failed');
+    expect(code(err.val)).toBe('insufficient-space');
+    const ro = caught(() => root.openAt({}, 'f', {}, { read: true }).writeViaStream(0n).blockingWriteAndFlush(enc.encode('y'))) as Any;
+    expect(code(ro.val)).toBe('bad-descriptor');
+  });
+});
+
+describe('wasi:filesystem in a mount', () => {
+  const hostDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'boxer-p2-mount-'));
+    writeFileSync(join(dir, 'in.txt'), 'INSIDE\n');
+    return dir;
+  };
+
+  it('reads and writes the host files through the mount, with an audit record each', () => {
+    const dir = hostDir();
+    try {
+      const audit: AuditEvent[] = [];
+      const { root, fs } = fsOf(new Tree(), 1 << 20, { mounts: [{ target: '/data', readonly: false, source: dir, fs: new NodeHostFs(dir) }], onAudit: (e) => audit.push(e) });
+      expect(dec.decode(root.openAt({}, 'data/in.txt', {}, { read: true }).read(100n, 0n)[0])).toBe('INSIDE\n');
+      const fd = root.openAt({}, 'data/out.txt', { create: true }, { write: true });
+      fd.writeViaStream(0n).blockingWriteAndFlush(enc.encode('from the guest\n'));
+      expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('from the guest\n');
+      root.renameAt('data/out.txt', root, 'data/moved.txt');
+      expect(readdirSync(dir).sort()).toEqual(['in.txt', 'moved.txt']);
+      expect(audit.map((e) => `${e.op} ${e.resource}`)).toEqual(expect.arrayContaining([`fs.read ${dir}/in.txt`, `fs.write ${dir}/out.txt`, `fs.write ${dir}/moved.txt`]));
+      expect(caught(() => root.renameAt('data/moved.txt', root, 'outside.txt'))).toBe('cross-device');
+      fs.closeMounts();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses every write to a read-only mount with read-only (EROFS) and records the denial', () => {
+    const dir = hostDir();
+    try {
+      const audit: AuditEvent[] = [];
+      const { root, fs } = fsOf(new Tree(), 1 << 20, { mounts: [{ target: '/data', readonly: true, source: dir, fs: new NodeHostFs(dir) }], onAudit: (e) => audit.push(e) });
+      expect(caught(() => root.openAt({}, 'data/new', { create: true }, { write: true }))).toBe('read-only');
+      expect(caught(() => root.openAt({}, 'data/in.txt', {}, { write: true }))).toBe('read-only');
+      expect(caught(() => root.createDirectoryAt('data/d'))).toBe('read-only');
+      expect(caught(() => root.unlinkFileAt('data/in.txt'))).toBe('read-only');
+      expect(caught(() => root.symlinkAt('x', 'data/l'))).toBe('read-only');
+      expect(audit.filter((e) => e.decision === 'deny').map((e) => e.resource)).toEqual([`${dir}/new`, `${dir}/in.txt`, `${dir}/d`, `${dir}/in.txt`, `${dir}/l`]);
+      expect(readdirSync(dir)).toEqual(['in.txt']);
+      fs.closeMounts();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

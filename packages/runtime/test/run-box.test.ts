@@ -50,8 +50,10 @@ describe('output flow control', () => {
 
   it('on timeout stops at once and drops queued output, even when the sink never finishes', async () => {
     let calls = 0;
+    // NOTE: long enough for the worker to start and the guest to write its first chunk on a loaded
+    // 2-core machine (at 300 ms the guest sometimes had not written yet).
     const r = await runBox(flood, {
-      limits: { timeoutMs: 300 },
+      limits: { timeoutMs: 2500 },
       stdout: () => {
         calls++;
         return new Promise<void>(() => {});

@@ -64,7 +64,10 @@ function setup(options: Partial<WasiHostOptions> = {}) {
   const ret = m.alloc(8);
   const open = (path: string, o: { oflags?: number; base?: bigint; inheriting?: bigint; fdflags?: number; dirflags?: number; dirfd?: number } = {}): [number, number] => {
     const [p, l] = m.str(path);
-    const e = w.path_open!(o.dirfd ?? 3, o.dirflags ?? FOLLOW, p, l, o.oflags ?? 0, o.base ?? ALL, o.inheriting ?? ALL, o.fdflags ?? 0, ret);
+    // NOTE: a directory is opened without FD_WRITE, as wasi-libc's open(O_RDONLY|O_DIRECTORY) does
+    // (with it, path_open is EISDIR: wasi-testsuite path_open_preopen.rs).
+    const base = o.base ?? ((o.oflags ?? 0) & OFlags.DIRECTORY ? ALL & ~Rights.FD_WRITE : ALL);
+    const e = w.path_open!(o.dirfd ?? 3, o.dirflags ?? FOLLOW, p, l, o.oflags ?? 0, base, o.inheriting ?? ALL, o.fdflags ?? 0, ret);
     return [e, e === 0 ? m.u32(ret) : -1];
   };
   const write = (fd: number, data: string | Uint8Array): [number, number] => {

@@ -1,4 +1,4 @@
-export { Tree, fileContent, writeAt, truncate, compareNames, typeBits, MAX_SYMLINKS, NAME_MAX, PATH_MAX, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK } from './tree.js';
+export { Tree, fileContent, readAt, allocatedBytes, writeAt, truncate, PAGE_SIZE, DENSE_LIMIT, compareNames, typeBits, MAX_SYMLINKS, NAME_MAX, PATH_MAX, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK } from './tree.js';
 export type { VNode, FileNode, DirNode, DirSource, SymlinkNode, NodeMeta, Resolved, ResolveOptions } from './tree.js';
 export { VfsError } from './errors.js';
 export type { ErrnoCode } from './errors.js';

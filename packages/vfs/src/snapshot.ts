@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BoxerError } from '@boxer/diagnostics';
 import { canonicalJson } from './json.js';
-import { compareNames, Tree, type DirNode, type FileNode, type NodeMeta, type SymlinkNode, type VNode } from './tree.js';
+import { compareNames, fileContent, Tree, type DirNode, type FileNode, type NodeMeta, type SymlinkNode, type VNode } from './tree.js';
 import { invalidSnapshot } from './diagnostics.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -94,7 +94,7 @@ export function encodeSnapshot(tree: Tree): EncodedSnapshot {
       entries.push({ ...base, type: 'symlink', target: node.target });
       stats.symlinks++;
     } else {
-      const bytes = node.data.subarray(0, node.size);
+      const bytes = fileContent(node);
       const digest = digestOf(bytes);
       let blob = blobs.get(digest);
       if (!blob) {

@@ -34,8 +34,17 @@ interface NodeBase extends NodeMeta {
 
 export interface FileNode extends NodeBase {
   readonly kind: 'file';
-  /** Backing bytes; only `data.subarray(0, size)` is content. May be a view into shared box bytes. */
+  /**
+   * Backing bytes of a dense file; only `data.subarray(0, size)` is content. May be a view into
+   * shared box bytes. Empty for a paged file.
+   */
   data: Uint8Array;
+  /**
+   * A large or sparse file's content: PAGE_SIZE pages by index, a missing page being zeros (a hole),
+   * as tmpfs keeps files. A file becomes paged when a write or truncate takes it past DENSE_LIMIT;
+   * read it with readAt()/fileContent(), never through `data`.
+   */
+  pages?: Map<number, Uint8Array>;
   size: number;
   /** True once `data` is a private buffer this tree may write into. */
   owned: boolean;
@@ -215,7 +224,7 @@ export class Tree {
             copy = dir;
           } else if (node.kind === 'file') {
             node.owned = false;
-            copy = out.makeFile(node.data.subarray(0, node.size), metaOf(node));
+            copy = out.makeFile(node.pages ? fileContent(node) : node.data.subarray(0, node.size), metaOf(node));
           } else {
             copy = out.makeSymlink(node.target, metaOf(node));
           }
@@ -374,9 +383,67 @@ export class Tree {
 
 // ---- file contents ----------------------------------------------------------------------------
 
-/** The content of a file (a view; do not write into it). */
+/** Bytes per page of a paged file. */
+export const PAGE_SIZE = 65536;
+/**
+ * Largest size a file keeps as one buffer; a write or truncate past it makes the file paged, so a
+ * sparse file (a far pwrite, a large ftruncate) allocates only the pages written, as on tmpfs.
+ */
+export const DENSE_LIMIT = 1024 * 1024;
+
+/**
+ * The content of a file: a view for a dense file (do not write into it), a fresh copy for a paged
+ * one (RangeError when it is too large for one buffer; read such a file with readAt).
+ */
 export function fileContent(file: FileNode): Uint8Array {
-  return file.data.subarray(0, file.size);
+  if (!file.pages) return file.data.subarray(0, file.size);
+  const out = new Uint8Array(file.size);
+  readAt(file, 0, out);
+  return out;
+}
+
+/** Copies the file's bytes from `offset` into `into`; returns how many (fewer at the end of the file). */
+export function readAt(file: FileNode, offset: number, into: Uint8Array): number {
+  const n = Math.max(0, Math.min(into.length, file.size - offset));
+  if (n === 0) return 0;
+  if (!file.pages) {
+    into.set(file.data.subarray(offset, offset + n));
+    return n;
+  }
+  for (let done = 0; done < n;) {
+    const at = offset + done;
+    const index = Math.floor(at / PAGE_SIZE);
+    const within = at - index * PAGE_SIZE;
+    const take = Math.min(PAGE_SIZE - within, n - done);
+    const page = file.pages.get(index);
+    if (page) into.set(page.subarray(within, within + take), done);
+    else into.fill(0, done, done + take);
+    done += take;
+  }
+  return n;
+}
+
+/** Bytes of memory the file's content holds: its size when dense, its pages when paged. */
+export function allocatedBytes(file: FileNode): number {
+  return file.pages ? file.pages.size * PAGE_SIZE : file.size;
+}
+
+/** Turns a dense file into a paged one (copying its content into pages; all-zero pages stay holes). */
+function toPages(file: FileNode): Map<number, Uint8Array> {
+  if (file.pages) return file.pages;
+  const pages = new Map<number, Uint8Array>();
+  for (let at = 0; at < file.size; at += PAGE_SIZE) {
+    const chunk = file.data.subarray(at, Math.min(at + PAGE_SIZE, file.size));
+    if (chunk.some((b) => b !== 0)) {
+      const page = new Uint8Array(PAGE_SIZE);
+      page.set(chunk);
+      pages.set(at / PAGE_SIZE, page);
+    }
+  }
+  file.pages = pages;
+  file.data = EMPTY;
+  file.owned = true;
+  return pages;
 }
 
 /** Makes `file.data` private and at least `capacity` bytes long (copy-on-write). */
@@ -392,6 +459,24 @@ function ensureWritable(file: FileNode, capacity: number): void {
 export function writeAt(file: FileNode, offset: number, bytes: Uint8Array): number {
   delete file.digest;
   const end = offset + bytes.length;
+  if (file.pages || end > DENSE_LIMIT) {
+    const pages = toPages(file);
+    for (let done = 0; done < bytes.length;) {
+      const at = offset + done;
+      const index = Math.floor(at / PAGE_SIZE);
+      const within = at - index * PAGE_SIZE;
+      const take = Math.min(PAGE_SIZE - within, bytes.length - done);
+      let page = pages.get(index);
+      if (!page) {
+        page = new Uint8Array(PAGE_SIZE);
+        pages.set(index, page);
+      }
+      page.set(bytes.subarray(done, done + take), within);
+      done += take;
+    }
+    if (end > file.size) file.size = end;
+    return bytes.length;
+  }
   ensureWritable(file, end);
   if (offset > file.size) file.data.fill(0, file.size, offset);
   file.data.set(bytes, offset);
@@ -399,9 +484,20 @@ export function writeAt(file: FileNode, offset: number, bytes: Uint8Array): numb
   return bytes.length;
 }
 
-/** Sets the file's size, zero-filling when it grows. */
+/** Sets the file's size, zero-filling when it grows (a paged file grows by a hole, allocating nothing). */
 export function truncate(file: FileNode, size: number): void {
   if (size !== file.size) delete file.digest;
+  if (file.pages || size > DENSE_LIMIT) {
+    const pages = toPages(file);
+    if (size < file.size) {
+      const last = Math.floor(size / PAGE_SIZE);
+      for (const index of [...pages.keys()]) if (index > last || (index === last && size % PAGE_SIZE === 0)) pages.delete(index);
+      // NOTE: bytes past the new end in the last page must read as zeros if the file grows again.
+      pages.get(last)?.fill(0, size % PAGE_SIZE);
+    }
+    file.size = size;
+    return;
+  }
   if (size > file.size) {
     ensureWritable(file, size);
     file.data.fill(0, file.size, size);

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BoxerError, InternalError, formatDiagnostic, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
-import { checkMountTarget, diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, isEnvName, LIMIT_CEILINGS, LIMIT_FLOORS, mergeGrants, parseMount, parseNetEntry, parsePolicy, parsePublish, parseVolume, type AuditRecord, type Grants, type RequestedItem, type MountGrant } from '@boxer/runtime';
+import { checkMountTarget, diagnostics as runtimeDiagnostics, EXIT_BROKEN_PIPE, EXIT_TIMEOUT, isEnvName, LIMIT_CEILINGS, LIMIT_FLOORS, mergeGrants, parseKvEntry, parseKvGrant, parseMount, parseNetEntry, parsePolicy, parsePublish, parseVolume, type AuditRecord, type Grants, type RequestedItem, type MountGrant } from '@boxer/runtime';
 import { build } from '../api/build.js';
 import { run } from '../api/run.js';
 import { inspect } from '../api/inspect.js';
@@ -137,6 +137,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--persist <file|dir>', "keep the box's filesystem across runs in FILE (or DIR/layer.boxer); refused for another box")
     .option('--allow-net [hosts]', 'allow outbound connections to these hosts (comma-separated: name[:port], *.name, IP[:port], [IPv6]:port, CIDR); bare: every host', collect, [] as string[])
     .option('--deny-net <hosts>', 'never connect to these hosts (the same entries as --allow-net; wins over it)', collect, [] as string[])
+    .option('--allow-kv <bucket[:file]>', "let a component open these wasi:keyvalue buckets (comma-separated; bucket: in memory for the run, bucket:FILE: kept in FILE; repeatable)", collect, [] as string[])
     .option('-p, --publish <[ip:]host:guest>', "serve a component's wasi:http handler on a host port (127.0.0.1 unless an IP is given; repeatable)", collect, [] as string[])
     .option('--allow-requested', 'also grant what the box asks for (EXPOSE: -p on 127.0.0.1, VOLUME: tmpfs), listed before the run')
     .option('-i, --interactive', "stream boxer's stdin to the guest (without it the guest's stdin is empty)")
@@ -144,7 +145,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--policy <file[#set]>', 'take grants from a JSON policy file (and one of its named permission sets); flags add to it (repeatable)', collect, [] as string[])
     .option('--learn <file>', 'allow what the grants allow, record it, and write to FILE (- for stderr) the smallest policy that lets this run do the same')
     .passThroughOptions()
-    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string; volume: string[]; mount: string[]; persist?: string; allowNet: string[]; denyNet: string[]; publish: string[]; policy: string[]; learn?: string; interactive?: boolean; tty?: boolean; allowRequested?: boolean }) => {
+    .action(async (box: string, args: string[], opts: { env: string[]; entrypoint?: string; timeout?: string; memory?: string; maxFds?: string; maxOutput?: string; maxWrite?: string; allowEnv: string[]; denyEnv: string[]; audit?: string; volume: string[]; mount: string[]; persist?: string; allowNet: string[]; denyNet: string[]; allowKv: string[]; publish: string[]; policy: string[]; learn?: string; interactive?: boolean; tty?: boolean; allowRequested?: boolean }) => {
       const guestArgs = args[0] === '--' ? args.slice(1) : args;
       const env = parseKeyValues(opts.env, '-e', true);
       const mounts = mountGrants(opts.volume, opts.mount);
@@ -158,7 +159,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         ...(opts.maxWrite !== undefined ? { maxWriteBytes: limitFlag(parseSize(opts.maxWrite, '--max-write'), opts.maxWrite, '--max-write', 'maxWriteBytes', '1g') } : {}),
       };
       const netGranted = netGrants(opts.allowNet, opts.denyNet, opts.publish);
-      const grants = policyGrants(opts.policy, [flagGrants, netGranted ?? {}]);
+      const grants = policyGrants(opts.policy, [flagGrants, netGranted ?? {}, kvGrants(opts.allowKv)]);
+      if (grants.kv) checkKvFiles(grants.kv);
       const stdin = opts.interactive ? (io.stdin ?? process.stdin) : undefined;
       if (opts.interactive && opts.tty && !stdin!.isTTY) throw new BoxerError(badTty());
       const sink = opts.audit === undefined ? undefined : auditSink(opts.audit, io);
@@ -295,6 +297,32 @@ function netGrants(allow: string[], deny: string[], publish: string[]): Grants |
   return { ...(allow.length > 0 ? { net: entries } : {}), ...(denied.length > 0 ? { denyNet: denied } : {}), ...(publish.length > 0 ? { publish } : {}) };
 }
 
+/** `--allow-kv` values (each `bucket[:FILE]`, comma-separated) → Grants; a bad entry or a bucket given two files is CLI_BAD_VALUE. */
+function kvGrants(values: string[]): Grants {
+  if (values.length === 0) return {};
+  const entries = [...new Set(values.flatMap((v) => v.split(',').map((e) => e.trim())))];
+  try {
+    parseKvGrant(entries);
+  } catch (err) {
+    throw new BoxerError({ ...badValue('--allow-kv', values.join(','), 'bucket or bucket:FILE, comma-separated', ''), message: (err as Error).message, hint: 'e.g. --allow-kv=counter (in memory for the run) or --allow-kv=counter:./counter.json (kept in that file)' });
+  }
+  return { kv: entries };
+}
+
+/** Two buckets whose files are one file (after resolving, from flags and policies together) are CLI_BAD_VALUE. */
+function checkKvFiles(entries: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const { bucket, file } of parseKvGrant(entries).values()) {
+    if (file === undefined) continue;
+    const path = resolve(file);
+    const other = seen.get(path);
+    if (other !== undefined && other !== bucket) {
+      throw new BoxerError({ ...badValue('--allow-kv', entries.join(','), 'one file per bucket', ''), message: `--allow-kv: buckets "${other}" and "${bucket}" are given the same file ${path}; each bucket needs its own`, hint: 'e.g. --allow-kv=a:a.json,b:b.json' });
+    }
+    seen.set(path, bucket);
+  }
+}
+
 /** `--allow-env`/`--deny-env` values → Grants (undefined when neither is given). */
 function envGrants(allow: string[], deny: string[]): Grants | undefined {
   if (allow.length === 0 && deny.length === 0) return undefined;
@@ -350,18 +378,27 @@ function policyGrants(files: string[], fromFlags: Grants[]): Grants {
         ...g,
         ...(g.mounts ? { mounts: g.mounts.map((m) => (m.type === 'tmpfs' ? m : { ...m, source: resolve(dir, m.source) })) } : {}),
         ...(g.persist !== undefined ? { persist: resolve(dir, g.persist) } : {}),
+        ...(g.kv ? { kv: g.kv.map((e) => resolveKvFile(e, dir)) } : {}),
       };
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      throw new BoxerError({ ...badValue('--policy', spec, 'a JSON policy file', ''), message: e.message, hint: 'a policy is a JSON object with env, denyEnv, net, publish, mounts, persist and optional named sets; `boxer run --learn FILE` writes one' });
+      throw new BoxerError({ ...badValue('--policy', spec, 'a JSON policy file', ''), message: e.message, hint: 'a policy is a JSON object with env, denyEnv, net, denyNet, publish, mounts, persist, kv and optional named sets; `boxer run --learn FILE` writes one' });
     }
   });
   try {
     return mergeGrants(...loaded, ...fromFlags);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    throw new BoxerError({ ...badValue('--policy', files.join(' '), 'grants that agree', ''), message: e.message, hint: 'give one --persist store' });
+    throw new BoxerError({ ...badValue('--policy', files.join(' '), 'grants that agree', ''), message: e.message, hint: 'give one --persist store, and one FILE per --allow-kv bucket' });
   }
+}
+
+/** A policy file's `bucket:FILE` with FILE resolved from the file's directory (an invalid entry is left for parseKvGrant to name). */
+function resolveKvFile(entry: string, dir: string): string {
+  const colon = entry.indexOf(':');
+  if (colon < 0) return entry;
+  const { bucket, file } = parseKvEntry(entry);
+  return file === undefined ? bucket : `${bucket}:${resolve(dir, file)}`;
 }
 
 /** The `--allow-requested` list, printed before the run: each request and its grant, or why not. */

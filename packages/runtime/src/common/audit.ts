@@ -18,8 +18,20 @@ export type AuditOp =
   | 'persist.write'
   /** An outbound connection (resource: `host:port` as the guest named it; grant: the `--allow-net` entry, or `none`). */
   | 'net.connect'
-  /** A `-p` listener opened on the host for the guest's incoming-handler (resource: `ip:port`). */
-  | 'net.listen';
+  /**
+   * A `-p` listener opened on the host for the guest's incoming-handler or its wasi:sockets listener
+   * (resource: `ip:port`); deny: a TCP bind on an address:port no `-p` publishes (resource: the guest's).
+   */
+  | 'net.listen'
+  /** A wasi:sockets name lookup (resource: the name; deny: no `--allow-net` entry could allow it, it was not looked up). */
+  | 'net.resolve'
+  /**
+   * A wasi:keyvalue bucket opened (resource: the bucket name; grant: `--allow-kv=bucket[:FILE]`, or
+   * `none` when no grant names it and the guest got `access-denied`).
+   */
+  | 'kv.open'
+  /** A `--allow-kv=bucket:FILE` bucket's FILE written after the run (resource: the file's path). */
+  | 'kv.save';
 
 export interface AuditEvent {
   op: AuditOp;

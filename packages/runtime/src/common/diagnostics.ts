@@ -118,7 +118,7 @@ export function nothingToPublish(path: string, explicit: boolean): Diagnostic {
   return {
     code: RUNTIME_PUBLISH_FAILED, severity: explicit ? 'error' : 'warning',
     message: `${explicit ? 'cannot publish' : 'the EXPOSEd ports are not served'}: ${JSON.stringify(path)} is a preview1 program, which cannot accept connections (preview1 has no sockets)`,
-    hint: explicit ? 'drop -p, or build the program as a component that exports wasi:http/incoming-handler' : 'the box EXPOSEs ports its program cannot serve; only a component exporting wasi:http/incoming-handler is published',
+    hint: explicit ? 'drop -p, or build the program as a component that exports wasi:http/incoming-handler or listens with wasi:sockets' : 'the box EXPOSEs ports its program cannot serve; only a component (exporting wasi:http/incoming-handler, or listening with wasi:sockets) is published',
     url: docsUrl(RUNTIME_PUBLISH_FAILED),
   };
 }
@@ -131,6 +131,38 @@ export function netDenied(resource: string, address: string | undefined): Diagno
     message: `the box tried to connect to ${resource}${address && !resource.startsWith(address) ? ` (${address})` : ''} and was denied: no --allow-net entry allows it`,
     hint: `if it should, run with --allow-net=${resource}`,
     url: docsUrl(RUNTIME_NET_DENIED),
+  };
+}
+
+/** A wasi:sockets name lookup no `--allow-net` entry could allow (the name was never looked up; the guest got access-denied). */
+export function lookupDenied(name: string): Diagnostic {
+  return {
+    code: RUNTIME_NET_DENIED, severity: 'warning',
+    message: `the box tried to look up ${JSON.stringify(name)} and was denied: no --allow-net entry could allow a connection to it, so it was never resolved`,
+    hint: `if it should, run with --allow-net=${name} (or name the port: --allow-net=${name}:443)`,
+    url: docsUrl(RUNTIME_NET_DENIED),
+  };
+}
+
+export const RUNTIME_LISTEN_DENIED = 'RUNTIME_LISTEN_DENIED';
+/** Reported once per address:port a component tried to bind a TCP socket to that no `-p` publishes (it got access-denied). */
+export function listenDenied(resource: string, port: number): Diagnostic {
+  return {
+    code: RUNTIME_LISTEN_DENIED, severity: 'warning',
+    message: `the box tried to bind a TCP socket to ${resource} and was denied: no -p publishes its port ${port}`,
+    hint: `if it should accept connections, publish the port: -p 8080:${port} (the host listens on 127.0.0.1:8080 and hands the connections to the box's socket)`,
+    url: docsUrl(RUNTIME_LISTEN_DENIED),
+  };
+}
+
+export const RUNTIME_UDP_UNSUPPORTED = 'RUNTIME_UDP_UNSUPPORTED';
+/** A component created a wasi:sockets UDP socket (it got not-supported); reported once per run. */
+export function udpUnsupported(): Diagnostic {
+  return {
+    code: RUNTIME_UDP_UNSUPPORTED, severity: 'warning',
+    message: 'the box tried to create a UDP socket: boxer supports TCP only (wasi:sockets/udp answers not-supported)',
+    hint: 'use TCP (or wasi:http) for the box\'s network traffic',
+    url: docsUrl(RUNTIME_UDP_UNSUPPORTED),
   };
 }
 
@@ -267,5 +299,38 @@ export function tamperedFile(path: string, digest: string): Diagnostic {
     message: `the guest opened ${JSON.stringify(path)}, whose bytes do not match the digest the box records for it (${digest}): the box was modified after it was built; the guest got EIO`,
     hint: 'do not trust this box or its output; rebuild it from its Dockerfile, or fetch it again from where it came from (`boxer inspect` checks every file)',
     url: docsUrl(RUNTIME_TAMPERED_FILE),
+  };
+}
+
+export const RUNTIME_KV_DENIED = 'RUNTIME_KV_DENIED';
+/** Reported once per bucket name the guest opened and no `--allow-kv` entry grants (the guest got `access-denied`). */
+export function kvDenied(bucket: string): Diagnostic {
+  return {
+    code: RUNTIME_KV_DENIED, severity: 'warning',
+    message: `the box opened the key-value bucket ${JSON.stringify(bucket)} and was denied: no --allow-kv entry grants it`,
+    hint: `if it should, run with --allow-kv=${bucket} (in memory for the run) or --allow-kv=${bucket}:FILE (kept in FILE across runs)`,
+    url: docsUrl(RUNTIME_KV_DENIED),
+  };
+}
+
+export const RUNTIME_KV_FULL = 'RUNTIME_KV_FULL';
+/** Reported once per bucket whose size limit refused a write (the guest got the `other` error). */
+export function kvFull(bucket: string, limitBytes: number): Diagnostic {
+  return {
+    code: RUNTIME_KV_FULL, severity: 'warning',
+    message: `the key-value bucket ${JSON.stringify(bucket)} reached its limit of ${formatSize(limitBytes)} (or ${Math.floor(limitBytes / 256)} keys) and refused a write`,
+    hint: 'a bucket is capped by --max-write (keys plus values; at most 64 MiB); raise --max-write if the box needs more',
+    url: docsUrl(RUNTIME_KV_FULL),
+  };
+}
+
+export const RUNTIME_KV_INVALID = 'RUNTIME_KV_INVALID';
+/** The FILE of `--allow-kv=bucket:FILE` cannot be read as a bucket, or cannot be written. */
+export function kvInvalid(file: string, why: string): Diagnostic {
+  return {
+    code: RUNTIME_KV_INVALID, severity: 'error',
+    message: `cannot use the key-value file ${file}: ${why}`,
+    hint: 'give --allow-kv=bucket:FILE a path boxer can write, holding a bucket boxer wrote (or nothing yet); boxer writes it whole, by rename, so a failed write leaves the previous file as it was',
+    url: docsUrl(RUNTIME_KV_INVALID),
   };
 }

@@ -3,6 +3,7 @@
 // In: the grants and the host's variables (names/values, read by the host's env adapter). Out: the
 // variables the guest gets and one audit event per decision. Isomorphic: reads no host state itself.
 import type { AuditEvent } from './audit.js';
+import { parseKvGrant } from './kv.js';
 import { parseNetGrant, parsePublish } from './net-policy.js';
 
 export interface Grants {
@@ -39,6 +40,14 @@ export interface Grants {
    * it nothing a run writes outlives it. A store made by another box is refused.
    */
   persist?: string;
+  /**
+   * `--allow-kv=bucket[:FILE]`: wasi:keyvalue buckets a component may open, by name. `bucket` is
+   * empty at the start of each run and dropped with it; `bucket:FILE` is loaded from FILE (JSON,
+   * see node/kv-adapter.ts) and saved back to it, whole, when the run ends. A bucket holds at most
+   * the run's maxWriteBytes (keys plus values, at most 64 MiB) and maxWriteBytes/256 keys. Other
+   * names get `access-denied`; each open is audited (`kv.open`). @default none
+   */
+  kv?: readonly string[];
 }
 
 export type MountGrant =
@@ -112,6 +121,10 @@ export function checkGrants(grants: Grants): void {
     parseNetGrant(grants.denyNet);
   }
   for (const p of grants.publish ?? []) parsePublish(p);
+  if (grants.kv !== undefined) {
+    if (!Array.isArray(grants.kv)) throw new RangeError('grants.kv must be a list of buckets (bucket or bucket:FILE)');
+    parseKvGrant(grants.kv);
+  }
   for (const m of grants.mounts ?? []) {
     checkMountTarget(m.target);
     if (m.type !== 'tmpfs' && (typeof m.source !== 'string' || m.source === '')) throw new RangeError(`mount at ${m.target}: source must be a host directory`);

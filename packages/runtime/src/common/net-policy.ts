@@ -139,14 +139,43 @@ export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRu
  * network operation (a name can carry data to whoever runs its DNS), so a name is looked up only
  * when an entry could allow the result: every host (`true`), a hostname or wildcard entry that names
  * it, or an IP/CIDR entry for that port (which is checked against the addresses it resolves to).
+ * `port` undefined (wasi:sockets' ip-name-lookup, which names no port) means: for some port.
  */
-export function mayResolve(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number, deny: readonly NetRule[] = []): boolean {
+export function mayResolve(grant: NetGrant | undefined, rules: readonly NetRule[], host: string, port: number | undefined, deny: readonly NetRule[] = []): boolean {
   if (grant === undefined) return false;
   const name = normalizeName(host);
-  // NOTE: a name that a --deny-net name or wildcard entry covers is never looked up.
-  if (deny.some((r) => r.kind !== 'ip' && ruleMatches(r, name, false, undefined, port))) return false;
+  // NOTE: a name that a --deny-net name or wildcard entry covers is never looked up (for any port:
+  // only an entry without a port refuses every port).
+  if (deny.some((r) => r.kind !== 'ip' && ruleMatches(r, name, false, undefined, port ?? -1))) return false;
   if (grant === true) return true;
-  return rules.some((r) => (r.port === undefined || r.port === port) && (r.kind === 'ip' || (r.kind === 'name' ? r.name === name : name.endsWith(`.${r.suffix}`))));
+  return rules.some((r) => (port === undefined || r.port === undefined || r.port === port) && (r.kind === 'ip' || (r.kind === 'name' ? r.name === name : name.endsWith(`.${r.suffix}`))));
+}
+
+/**
+ * An address's bytes → its text: IPv4 dotted, IPv6 as RFC 5952 writes it (lower case, the longest
+ * run of two or more zero groups as `::`, IPv4-mapped addresses in hex like the rest).
+ */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return bytes.join('.');
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: readonly number[]): string => ws.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(words) : `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
 }
 
 /** `host:port` as the audit names it (IPv6 in brackets). */

@@ -6,8 +6,9 @@
 // the file and resolves relative mount sources against the file's directory).
 import type { AuditEvent } from './audit.js';
 import { checkGrants, type Grants, type MountGrant } from './grants.js';
+import { parseKvEntry, parseKvGrant } from './kv.js';
 
-const GRANT_KEYS = ['env', 'denyEnv', 'net', 'denyNet', 'publish', 'mounts', 'persist'] as const;
+const GRANT_KEYS = ['env', 'denyEnv', 'net', 'denyNet', 'publish', 'mounts', 'persist', 'kv'] as const;
 const MOUNT_KEYS = new Set(['type', 'source', 'target', 'readonly']);
 
 /**
@@ -46,6 +47,7 @@ function grantsFrom(raw: Record<string, unknown>, where: string): Grants {
   if (raw.net !== undefined) grants.net = raw.net === true ? true : strings('net', raw.net);
   if (raw.denyNet !== undefined) grants.denyNet = strings('denyNet', raw.denyNet);
   if (raw.publish !== undefined) grants.publish = strings('publish', raw.publish);
+  if (raw.kv !== undefined) grants.kv = strings('kv', raw.kv);
   if (raw.persist !== undefined) {
     if (typeof raw.persist !== 'string' || raw.persist === '') throw new RangeError(`${where}: "persist" must be a path`);
     grants.persist = raw.persist;
@@ -75,7 +77,8 @@ function grantsFrom(raw: Record<string, unknown>, where: string): Grants {
 
 /**
  * Grants that allow what any of `list` allows, and deny what any denies (deny wins when the
- * decision is made). Two different `persist` stores are a RangeError: a run has one.
+ * decision is made). Two different `persist` stores are a RangeError: a run has one; so is a kv
+ * bucket granted with two different files.
  */
 export function mergeGrants(...list: Grants[]): Grants {
   const out: { -readonly [K in keyof Grants]: Grants[K] } = {};
@@ -86,6 +89,11 @@ export function mergeGrants(...list: Grants[]): Grants {
     if (g.denyEnv) out.denyEnv = union(out.denyEnv, g.denyEnv);
     if (g.denyNet) out.denyNet = union(out.denyNet, g.denyNet);
     if (g.publish) out.publish = union(out.publish, g.publish);
+    if (g.kv) {
+      out.kv = union(out.kv, g.kv);
+      // NOTE: a bucket granted with two different files is refused here, like two --persist stores.
+      parseKvGrant(out.kv ?? []);
+    }
     if (g.mounts) out.mounts = [...(out.mounts ?? []), ...g.mounts];
     if (g.persist !== undefined) {
       if (out.persist !== undefined && out.persist !== g.persist) throw new RangeError(`two --persist stores given (${out.persist} and ${g.persist}); a run keeps one`);
@@ -108,7 +116,8 @@ export interface MountUsage {
  * `--learn` (§0.3): the smallest grants, within the `ceiling` the run had, that give the same run
  * what it used: the host variables it was passed (preview1 hands the environment over whole at
  * start, so every variable the ceiling passed counts as used), the mounts it looked into (read-only
- * unless it wrote), the hosts and ports it connected to, the ports it served on, the store it kept.
+ * unless it wrote), the hosts and ports it connected to, the ports it served on, the store it kept,
+ * the kv buckets it opened (with their files).
  * Denied operations are not in it: learning never widens the ceiling.
  */
 export function learnPolicy(ceiling: Grants, events: readonly AuditEvent[], mounts: readonly MountUsage[]): Grants {
@@ -133,6 +142,9 @@ export function learnPolicy(ceiling: Grants, events: readonly AuditEvent[], moun
   }
   if (kept.length > 0) out.mounts = kept;
   if (ceiling.persist !== undefined) out.persist = ceiling.persist;
+  const opened = new Set(allowed('kv.open'));
+  const kv = [...new Set((ceiling.kv ?? []).filter((e) => opened.has(parseKvEntry(e).bucket)))];
+  if (kv.length > 0) out.kv = kv;
   return out;
 }
 

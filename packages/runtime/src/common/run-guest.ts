@@ -15,6 +15,8 @@ import { restore, shadow } from './mounts.js';
 import { resolveLaunch, type LaunchOptions } from './launch.js';
 import { resolveLimits, memoryPages } from './limits.js';
 import { WasiHost } from './wasi.js';
+import { GuestFs } from './guest-fs.js';
+import { resolveClock } from './clock.js';
 import { checkPreview1Imports, ImportRefused, limitMemory, MemoryTooSmall, ModuleRefused, WasmFormatError } from './wasm.js';
 import { EXIT_TRAP } from './exit-codes.js';
 import * as d from './diagnostics.js';
@@ -57,6 +59,8 @@ export interface GuestRunOptions extends LaunchOptions {
    * never started, and not when its thread is terminated, so a killed run keeps the old store).
    */
   persist?: { path: string; bytes?: Uint8Array; save: (store: Uint8Array) => void };
+  /** Whether a stdin read would return at once, end, or wait (poll_oneoff reports stdin by it). */
+  stdinState?: () => 'data' | 'waiting' | 'ended';
   /** Which stdio descriptors the guest sees as terminals (`-t`). @default none */
   tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
   /** Receives, once the guest has run, what it did with each mount (for --learn). */
@@ -72,14 +76,28 @@ export function runGuest(options: GuestRunOptions): number {
   const launch = resolveLaunch(opened.manifest, tree, options);
   options.onAudit?.({ op: 'exec', resource: launch.path, decision: 'allow', grant: 'box' });
   if (launch.kind === 'component') {
-    // NOTE: a preview2 component runs through jco with boxer's own imports (p2/run-component.ts).
+    // NOTE: a preview2 component runs through jco with boxer's own imports (p2/run-component.ts),
+    // over the same GuestFs a preview1 program gets: the tree, tmpfs and bind mounts, the write budget.
     if (!options.component) throw new BoxerError(d.componentUnsupported(launch.path));
-    // NOTE: bind mounts live inside WasiHost (preview1); a component would not see them, so refuse
-    // rather than drop them. A tmpfs is part of the tree, which components share.
-    if (options.mounts?.length) throw new BoxerError(d.mountFailed('-v/--mount', `${launch.path} is a preview2 component, and components do not see host mounts yet`, 'run it without -v/--mount type=bind (its files are the box\'s tree), or use a preview1 build of the program'));
     const componentTmpfs = (options.tmpfs ?? []).map((target) => mountTmpfs(tree, target));
-    const componentCode = runComponent({ path: launch.path, bytes: launch.module, argv: launch.argv, env: launch.env, tree, limits, stdout: options.stdout, stderr: options.stderr, ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}), ...(options.onAudit ? { onAudit: options.onAudit } : {}), host: options.component });
+    const fs = new GuestFs({
+      tree,
+      realtime: resolveClock().realtime,
+      maxWriteBytes: limits.maxWriteBytes,
+      ...(options.mounts ? { mounts: options.mounts } : {}),
+      ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+      ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
+    });
+    let componentCode: number;
+    try {
+      componentCode = runComponent({ path: launch.path, bytes: launch.module, argv: launch.argv, env: launch.env, tree, fs, limits, stdout: options.stdout, stderr: options.stderr, ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}), ...(options.onAudit ? { onAudit: options.onAudit } : {}), host: options.component });
+    } finally {
+      fs.closeMounts();
+    }
+    if (options.onMountUsage && options.mounts?.length) options.onMountUsage(fs.mountUsage());
     if (options.persist) {
+      // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
+      fs.detachMounts();
       for (const t of componentTmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
       options.persist.save(encodeStore(tree, boxSnapshot));
     }
@@ -97,6 +115,7 @@ export function runGuest(options: GuestRunOptions): number {
     stderr: options.stderr,
     ...(options.stdin ? { stdin: options.stdin } : {}),
     ...(options.tty ? { tty: options.tty } : {}),
+    ...(options.stdinState ? { stdinState: options.stdinState } : {}),
     ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
     maxFds: limits.maxFds,
     maxOutputBytes: limits.maxOutputBytes,

@@ -1,7 +1,8 @@
 // The main thread's side of a run's preview2 channel (DESIGN §0.9): one MessageChannel whose other
 // end goes to the worker, and a shared counter bumped (Atomics.notify) after every message posted to
 // the guest, which sleeps on it (node/guest-channel.ts). Guest messages go to the component loader
-// (node/component-cache.ts) or the network adapter (node/net-adapter.ts).
+// (node/component-cache.ts), the network adapter (node/net-adapter.ts) or the key-value adapter
+// (node/kv-adapter.ts).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '@boxer/diagnostics';
 import type { AuditEvent } from '../common/audit.js';
@@ -9,6 +10,7 @@ import type { Grants } from '../common/grants.js';
 import type { GuestMessage, HostEvent } from '../p2/channel.js';
 import { loadComponent, MemoryTooSmall } from './component-cache.js';
 import { SIGNAL_SLOT } from './guest-channel.js';
+import { KvAdapter } from './kv-adapter.js';
 import { NetAdapter } from './net-adapter.js';
 
 export interface P2HostOptions {
@@ -16,6 +18,8 @@ export interface P2HostOptions {
   /** Where transpiled components are cached (`<cacheDir>/components/<sha256>/`). */
   cacheDir?: string;
   memoryPages: number;
+  /** Bytes one `--allow-kv` bucket may hold (the run's maxWriteBytes). @default 0 */
+  kvMaxBytes?: number;
   emit: (e: AuditEvent) => void;
   /** Warnings and failures of the run; set by runBox once its promise exists. */
   events: { warn: (d: Diagnostic) => void; fail: (d: Diagnostic) => void };
@@ -49,7 +53,16 @@ export function startP2Host(o: P2HostOptions): P2Host {
     fail: (d) => o.events.fail(d),
     toGuest,
   });
+  const kv = new KvAdapter({
+    ...(o.grants?.kv ? { kv: o.grants.kv } : {}),
+    maxBytes: o.kvMaxBytes ?? 0,
+    emit: o.emit,
+    warn: (d) => o.events.warn(d),
+    fail: (d) => o.events.fail(d),
+    toGuest,
+  });
   port1.on('message', (m: GuestMessage) => {
+    if (m.type === 'kv.call') return kv.onMessage(m);
     if (m.type !== 'component.load') return net.onMessage(m);
     const t0 = performance.now();
     loadComponent(m.bytes, { ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), memoryPages: o.memoryPages }).then(
@@ -64,6 +77,8 @@ export function startP2Host(o: P2HostOptions): P2Host {
     input: { port: port2, signal, published: (o.grants?.publish?.length ?? 0) > 0 },
     close(): void {
       closed = true;
+      // NOTE: the kv adapter saves its FILEs here, before the run settles, whichever way it ended.
+      kv.close();
       net.close();
       port1.close();
     },

@@ -2,8 +2,9 @@
 // writes the new one after it, on the main thread. In: the path the operator gave. Out: store bytes
 // (or none yet), and the file written whole: to a temporary file beside it, then renamed over it, so
 // a crash or a killed run never leaves half a store.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeWhole } from './write-whole.js';
 import { BoxerError } from '@boxer/diagnostics';
 import { persistInvalid } from '../common/diagnostics.js';
 
@@ -30,18 +31,9 @@ export function loadStore(file: string): Uint8Array | undefined {
 
 /** Writes the store whole: a temporary file in the same directory, flushed, then renamed over `file`. */
 export function saveStore(file: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(file), `.${process.pid}.${Date.now()}.boxer-tmp`);
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeWhole(file, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new BoxerError(persistInvalid(file, `it cannot be written (${(e as Error).message}); the previous store, if any, is unchanged`));
   }
 }

@@ -20,6 +20,7 @@ import { resolveMounts } from './mount-adapter.js';
 import { createStdinPipe, feedStdin, type StdinSource } from './stdin-pipe.js';
 import { learnPolicy, mergeGrants, requestedGrants, type MountUsage, type RequestedItem } from '../common/policy.js';
 import { loadStore, saveStore, storePath } from './persist-adapter.js';
+import { resolveKvEntry } from './kv-adapter.js';
 import { FLOW_IN_FLIGHT, FLOW_SLOTS, type WorkerInput, type WorkerMessage } from './protocol.js';
 import { startP2Host } from './p2-host.js';
 
@@ -140,6 +141,8 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
   let mountUsage: MountUsage[] = [];
   const learn = (): Grants => {
     const policy = learnPolicy(grants ?? {}, learned ?? [], mountUsage);
+    // NOTE: files in the learned policy are absolute, so it means the same wherever it is written.
+    if (policy.kv) policy.kv = policy.kv.map((e) => resolveKvEntry(e, process.cwd()));
     return persistFile !== undefined ? { ...policy, persist: persistFile } : policy;
   };
   const mounts = grants?.mounts?.length ? resolveMounts(grants.mounts, process.cwd()) : undefined;
@@ -149,7 +152,7 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
   const stored = persistFile !== undefined ? loadStore(persistFile) : undefined;
   if (persistFile !== undefined && stored) audit?.({ op: 'persist.read', resource: persistFile, decision: 'allow', grant: persistGrant });
   const p2Events = { warn: (diag: Diagnostic): void => void diagnostics.push(diag), fail: (_diag: Diagnostic): void => {} };
-  const p2 = startP2Host({ ...(grants ? { grants } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), memoryPages: memoryPages(limits), emit: audit ?? (() => {}), events: p2Events });
+  const p2 = startP2Host({ ...(grants ? { grants } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), memoryPages: memoryPages(limits), kvMaxBytes: limits.maxWriteBytes, emit: audit ?? (() => {}), events: p2Events });
   const stdinPipe = options.stdin !== undefined ? createStdinPipe() : undefined;
   const flowBuffer = new SharedArrayBuffer(FLOW_SLOTS * 4);
   const flow = new Int32Array(flowBuffer);

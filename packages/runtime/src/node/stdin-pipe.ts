@@ -90,3 +90,12 @@ export function readStdinFrom(pipe: SharedArrayBuffer): () => Uint8Array | null 
     }
   };
 }
+
+/** Worker: whether a read would return at once with data, return the end, or wait (for poll_oneoff). */
+export function stdinStateFrom(pipe: SharedArrayBuffer): () => 'data' | 'waiting' | 'ended' {
+  const slots = new Int32Array(pipe, 0, 2);
+  return () => {
+    const state = Atomics.load(slots, STATE);
+    return state === FULL ? 'data' : state === ENDED ? 'ended' : 'waiting';
+  };
+}

@@ -7,7 +7,7 @@ import { runGuest } from '../common/run-guest.js';
 import type { AuditEvent } from '../common/audit.js';
 import { FLOW_IN_FLIGHT, type WorkerInput, type WorkerMessage } from './protocol.js';
 import { NodeHostFs } from './mount-adapter.js';
-import { readStdinFrom } from './stdin-pipe.js';
+import { readStdinFrom, stdinStateFrom } from './stdin-pipe.js';
 import { useNodeSha256 } from './hash.js';
 import type { MountSpec } from '../common/mounts.js';
 import type { MountUsage } from '../common/policy.js';
@@ -41,7 +41,7 @@ try {
     ...(input.hostEnv ? { hostEnv: input.hostEnv } : {}),
     ...(input.audit ? { onAudit: (event: AuditEvent) => post({ type: 'audit', event }) } : {}),
     ...(input.entrypoint !== undefined ? { entrypoint: input.entrypoint } : {}),
-    ...(input.stdin ? { stdin: readStdinFrom(input.stdin) } : {}),
+    ...(input.stdin ? { stdin: readStdinFrom(input.stdin), stdinState: stdinStateFrom(input.stdin) } : {}),
     ...(input.publishing ? { publishing: input.publishing } : {}),
     ...(input.tty ? { tty: input.tty } : {}),
     ...(input.learn ? { onMountUsage: (usage: MountUsage[]) => post({ type: 'mount-usage', usage }) } : {}),

@@ -120,6 +120,14 @@ export interface ByteSink {
   capacity?(): number;
   /** The sink will take nothing more. */
   closed?(): boolean;
+  /**
+   * Whether `capacity()` is above 0, or the sink is closed or failed, now: what the stream's
+   * pollable waits for. A sink with it is flow-controlled: `blocking-write-and-flush` waits for room.
+   * @default always ready
+   */
+  ready?(): boolean;
+  /** Whether everything written has left the host (what `blocking-flush` waits for). @default true */
+  flushed?(): boolean;
 }
 
 const MAX_CHUNK = 1024 * 1024;
@@ -173,8 +181,14 @@ export class OutputStream {
   ) {}
 
   checkWrite(): bigint {
+    this.reactor.pump();
     if (this.sink.closed?.()) throw CLOSED;
-    return BigInt(this.sink.capacity?.() ?? MAX_CHUNK);
+    try {
+      return BigInt(this.sink.capacity?.() ?? MAX_CHUNK);
+    } catch (e) {
+      if (e instanceof IoError) throw { tag: 'last-operation-failed', val: e } satisfies StreamError;
+      throw e;
+    }
   }
 
   write(contents: Uint8Array): void {
@@ -189,6 +203,16 @@ export class OutputStream {
   }
 
   blockingWriteAndFlush(contents: Uint8Array): void {
+    if (this.sink.ready) {
+      // NOTE: a flow-controlled sink (a socket) takes what it has room for, then waits for more.
+      for (let off = 0; off < contents.length; ) {
+        this.reactor.poll([this.subscribe()]);
+        const n = Math.min(contents.length - off, Number(this.checkWrite()));
+        this.write(contents.subarray(off, off + n));
+        off += n;
+      }
+      return this.blockingFlush();
+    }
     for (let off = 0; off < contents.length || off === 0; ) {
       const n = Math.min(contents.length - off, MAX_CHUNK);
       this.write(contents.subarray(off, off + n));
@@ -203,18 +227,32 @@ export class OutputStream {
 
   blockingFlush(): void {
     this.flush();
+    const sink = this.sink;
+    if (sink.flushed) this.reactor.poll([new Pollable(this.reactor, () => sink.flushed!() || (sink.closed?.() ?? false))]);
+    this.flush();
   }
 
   subscribe(): Pollable {
-    return new Pollable(this.reactor, () => true);
+    return new Pollable(this.reactor, () => this.sink.ready?.() ?? true);
   }
 
+  // NOTE: zeroes are written a chunk at a time, so that no length the guest gives makes the host
+  // allocate more than MAX_CHUNK bytes (a file sink checks its own limits on each chunk).
   writeZeroes(len: bigint): void {
+    // NOTE: the guest may write no more than check-write permits; past it the spec says it traps.
+    if (BigInt.asUintN(64, len) > this.checkWrite()) throw new WebAssembly.RuntimeError('write-zeroes of more than check-write permits');
     this.write(new Uint8Array(Number(len)));
   }
 
   blockingWriteZeroesAndFlush(len: bigint): void {
-    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+    let left = BigInt.asUintN(64, len);
+    if (left === 0n) return this.blockingWriteAndFlush(new Uint8Array(0));
+    const chunk = new Uint8Array(Number(left < BigInt(MAX_CHUNK) ? left : BigInt(MAX_CHUNK)));
+    while (left > 0n) {
+      const n = left < BigInt(chunk.length) ? Number(left) : chunk.length;
+      this.blockingWriteAndFlush(chunk.subarray(0, n));
+      left -= BigInt(n);
+    }
   }
 
   splice(src: InputStream, len: bigint): bigint {

@@ -5,9 +5,11 @@
 // Out: the exit code.
 //
 // The import object is boxer's own (DESIGN §0.6): wasi:cli/clocks/random/io from p2/cli.ts and
-// p2/io.ts, wasi:filesystem over the same Tree as the preview1 host (p2/filesystem.ts), wasi:http
-// over the channel (p2/http.ts), wasi:sockets refused (p2/sockets.ts). jco's JS is evaluated with
-// `new Function` (it is boxer's trusted code, generated on this machine; never read from the box).
+// p2/io.ts, wasi:filesystem over the same GuestFs as the preview1 host (the tree, the mounts, the
+// write budget: common/guest-fs.ts, p2/filesystem.ts), wasi:http over the channel (p2/http.ts),
+// wasi:keyvalue over the channel (p2/keyvalue.ts), wasi:sockets TCP over the channel (p2/sockets.ts). jco's JS is
+// evaluated with `new Function` (it is boxer's trusted code, generated on this machine; never read
+// from the box).
 //
 // A component that exports wasi:cli/run is a command: run() and exit (0, or 1 when it returns an
 // error). One that exports only wasi:http/incoming-handler is a service: it needs `-p`, tells the
@@ -16,6 +18,7 @@ import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
 import type { BoxLimits } from '@boxer/bundle';
 import type { Tree } from '@boxer/vfs';
 import type { AuditEvent } from '../common/audit.js';
+import { GuestFs } from '../common/guest-fs.js';
 import * as d from '../common/diagnostics.js';
 import { EXIT_TRAP } from '../common/exit-codes.js';
 import type { GuestChannel, HostEvent } from './channel.js';
@@ -23,6 +26,7 @@ import { cliImports } from './cli.js';
 import { filesystemImports } from './filesystem.js';
 import { INCOMING, httpImports } from './http.js';
 import { GuestExit, Reactor, ioImports } from './io.js';
+import { keyvalueImports } from './keyvalue.js';
 import { socketsImports } from './sockets.js';
 
 export interface LoadedComponent {
@@ -47,6 +51,11 @@ export interface ComponentRunOptions {
   argv: readonly string[];
   env: readonly string[];
   tree: Tree;
+  /**
+   * The guest's filesystem over `tree`, with its mounts; one for the whole run (every instance of a
+   * service shares it, and its write budget). @default one over `tree` with the run's limits, no mounts
+   */
+  fs?: GuestFs;
   limits: BoxLimits;
   stdout: (bytes: Uint8Array) => void;
   stderr: (bytes: Uint8Array) => void;
@@ -68,6 +77,8 @@ type Iface = Record<string, (...a: unknown[]) => unknown>;
 interface Instance {
   exports: Record<string, unknown>;
   incoming: Incoming;
+  /** Closes what the instance's descriptors hold. */
+  files: { dispose(): void };
   used: boolean;
 }
 
@@ -78,6 +89,7 @@ export function runComponent(o: ComponentRunOptions): number {
   const t0 = clock();
   const reactor = new Reactor(o.host.channel, () => BigInt(Math.round((clock() - t0) * 1e6)) + 1_000_000_000n);
   const usage = { outputBytes: 0 };
+  const fs = o.fs ?? new GuestFs({ tree: o.tree, realtime: () => BigInt(Date.now()) * 1_000_000n, maxWriteBytes: o.limits.maxWriteBytes, ...(o.onAudit ? { onAudit: o.onAudit } : {}), ...(o.onDiagnostic ? { onDiagnostic: o.onDiagnostic } : {}) });
   const getCoreModule = (name: string): WebAssembly.Module => {
     const m = loaded.modules.get(name);
     if (!m) throw new BoxerError(d.badModule(o.path, `the transpiled component has no core module ${name}`));
@@ -88,17 +100,20 @@ export function runComponent(o: ComponentRunOptions): number {
     const http = httpImports(reactor, o.host.channel);
     const incoming = http[INCOMING] as unknown as Incoming;
     delete http[INCOMING];
+    const files = filesystemImports(reactor, { fs, maxDescriptors: o.limits.maxFds });
     const imports = {
       ...ioImports(reactor),
       ...cliImports(reactor, { args: o.argv, env: o.env, stdout: o.stdout, stderr: o.stderr, ...(o.stdin ? { stdin: o.stdin } : {}), maxOutputBytes: o.limits.maxOutputBytes, usage }),
-      ...filesystemImports(reactor, { tree: o.tree, maxWriteBytes: o.limits.maxWriteBytes }),
+      ...files.imports,
       ...http,
-      ...socketsImports(o.onAudit),
+      ...socketsImports(reactor, o.host.channel, o.onAudit, o.onDiagnostic),
+      ...keyvalueImports(reactor, o.onAudit),
     };
     try {
-      return { exports: instantiate(getCoreModule, imports), incoming, used: false };
+      return { exports: instantiate(getCoreModule, imports), incoming, files, used: false };
     } catch (e) {
       incoming.dispose();
+      files.dispose();
       const ended = guestEnd(o, e);
       if (ended !== undefined) return ended;
       if (e instanceof WebAssembly.LinkError || e instanceof WebAssembly.CompileError) throw new BoxerError(d.badModule(o.path, e.message));
@@ -144,6 +159,7 @@ export function runComponent(o: ComponentRunOptions): number {
     if (e.type !== 'http.incoming') continue;
     if (current.used) {
       current.incoming.dispose();
+      current.files.dispose();
       const next = instance();
       if (typeof next === 'number') return next;
       current = next;
@@ -185,6 +201,10 @@ function guestEnd(o: ComponentRunOptions, e: unknown): number | undefined {
 function trapMessage(e: unknown): string | undefined {
   if (e instanceof WebAssembly.RuntimeError) return e.message;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return e.message;
+  // NOTE: jco's lifting and lowering make views of the guest's memory at the pointers the guest
+  // gives (a buffer to read into, a realloc'd result area); one outside its memory fails there with
+  // V8's RangeError. The canonical ABI makes that a trap (wasmtime: "out of bounds"), as it is here.
+  if (e instanceof RangeError && /outside the bounds|out of bounds|Invalid typed array length/i.test(e.message)) return `out of bounds memory access (${e.message})`;
   return undefined;
 }
 
