@@ -185,3 +185,24 @@ describe('--deny-net wins over --allow-net', () => {
     expect(mayResolve(true, [], 'jsr.io', 443, parseNetGrant(['github.com']))).toBe(true);
   });
 });
+
+// IPv4-mapped IPv6 addresses are IPv4 to the kernel (RFC 4291 §2.5.5.2); connecting to the
+// unspecified address reaches the local host on Linux (ip(7): INADDR_ANY), so neither may walk
+// around a deny entry or an allow list.
+describe('addresses that are another address in disguise', () => {
+  const d = (grant: NetGrant, deny: string[], host: string, addresses: string[] = [host]) =>
+    decideConnect(grant, grant === true ? [] : parseNetGrant(grant), host, 80, addresses, parseNetGrant(deny));
+
+  it('decides ::ffff:a.b.c.d as a.b.c.d, and connects to the IPv4 form', () => {
+    expect(d(true, ['169.254.0.0/16'], '::ffff:169.254.169.254')).toMatchObject({ allowed: false, grant: '--deny-net=169.254.0.0/16' });
+    expect(d(true, ['169.254.0.0/16'], 'attacker.example', ['::ffff:169.254.169.254'])).toMatchObject({ allowed: false });
+    expect(d(['127.0.0.1'], [], '::ffff:127.0.0.1')).toEqual({ allowed: true, address: '127.0.0.1', grant: '--allow-net=127.0.0.1' });
+  });
+
+  it('refuses 0.0.0.0/8 and :: even under a bare --allow-net', () => {
+    expect(d(true, ['127.0.0.0/8'], '0.0.0.0')).toMatchObject({ allowed: false });
+    expect(d(true, [], '0.0.0.0')).toMatchObject({ allowed: false });
+    expect(d(true, [], '::')).toMatchObject({ allowed: false });
+    expect(d(true, [], 'local.example', ['0.0.0.0', '93.184.215.14'])).toEqual({ allowed: true, address: '93.184.215.14', grant: '--allow-net' });
+  });
+});

@@ -4,7 +4,7 @@
 // dist/node/worker.js): `npx tsc -b` first.
 import { describe, expect, it } from 'vitest';
 import { BoxerError } from '@boxer/diagnostics';
-import { runBox, resolveLimits, LIMIT_CEILINGS } from '@boxer/runtime';
+import { runBox, runGuest, resolveLimits, LIMIT_CEILINGS } from '@boxer/runtime';
 import { DEFAULT_LIMITS } from '@boxer/bundle';
 import { fixture, makeBox, wat } from './box-helpers.js';
 
@@ -144,5 +144,45 @@ describe('boxes in one process', () => {
     expect(s.diagnostics.map((d) => d.code)).toEqual(['RUNTIME_TIMEOUT']);
     // The third box did not wait for the spinning one: it finished while that one still ran.
     expect(done.indexOf('hello')).toBeLessThan(done.indexOf('spin'));
+  });
+});
+
+describe('--persist and sparse files', () => {
+  /** A guest that makes /big and sets its size (a hole: no bytes written). */
+  const sparse = async (size: bigint): Promise<Uint8Array> => makeBox(await wat(`(module
+    (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_filestat_set_size" (func $size (param i32 i64) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 16) "big")
+    (func (export "_start")
+      (if (call $open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 3) (i32.const 1) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 32)) (then (call $exit (i32.const 2))))
+      (call $exit (call $size (i32.load (i32.const 32)) (i64.const ${size})))))`));
+
+  it('refuses to keep a tree whose sparse files outgrow the write limit (a store holds every byte)', async () => {
+    let saved = 0;
+    const run = (box: Uint8Array): number => runGuest({ box, stdout: () => {}, stderr: () => {}, limits: { maxWriteBytes: MiB }, persist: { path: 'state.boxer', save: () => void saved++ } });
+    // A 4 GiB hole costs the run nothing, but a store of it would hold 4 GiB.
+    const huge = await sparse(4n * 1024n * 1024n * 1024n);
+    expect(() => run(huge)).toThrow(/sparse files of 4294967296 bytes/);
+    expect(saved).toBe(0);
+    // Within the limit the store is written.
+    expect(run(await sparse(512n * 1024n))).toBe(0);
+    expect(saved).toBe(1);
+  });
+});
+
+describe("boxer's own memory for a run", () => {
+  it('a guest that makes the host hold too much is stopped with RUNTIME_HOST_MEMORY (137) while its neighbour completes', async () => {
+    // Empty files in one directory, far more than 24 MiB of host heap can hold (the entry budget of
+    // 1 GiB would allow four million).
+    const hoarder = runBox(makeBox(fixture('entries')), { args: ['/many', '2000000'], limits: { maxWriteBytes: 1024 * MiB, timeoutMs: 60_000 }, hostHeapMb: 24 });
+    let out = '';
+    const neighbour = runBox(makeBox(fixture('hello')), { args: ['next door'], stdout: (b) => void (out += new TextDecoder().decode(b)) });
+    const [h, n] = await Promise.all([hoarder, neighbour]);
+    expect(h.exitCode).toBe(137);
+    expect(h.diagnostics.map((x) => x.code)).toEqual(['RUNTIME_HOST_MEMORY']);
+    expect(n.exitCode).toBe(0);
+    expect(out).toContain('next door');
   });
 });

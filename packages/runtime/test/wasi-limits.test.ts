@@ -233,3 +233,24 @@ describe('the writable-layer limit (maxWriteBytes)', () => {
     expect(host.usage.writeBytes).toBe(0);
   });
 });
+
+describe('the entry budget', () => {
+  it('charges a symlink one entry per 256 bytes of its target, per name, and gives the same back', () => {
+    // maxWriteBytes 4096: 16 entries of ENTRY_COST (256) bytes.
+    const { w, memory, host } = setup({ pages: 32, maxWriteBytes: 4096 });
+    const symlink = (target: string, name: string): number => {
+      const t = enc(target);
+      const p = enc(name);
+      new Uint8Array(memory.buffer).set(t, 0x8000);
+      new Uint8Array(memory.buffer).set(p, 0x9000);
+      return w.path_symlink!(0x8000, t.length, 3, 0x9000, p.length);
+    };
+    const long = 'x'.repeat(1000); // 1 + floor(1000 / 256) = 4 entries
+    expect(symlink(long, 'a')).toBe(0);
+    expect(symlink(long, 'b')).toBe(0);
+    expect(symlink(long, 'c')).toBe(0);
+    expect(symlink(long, 'd')).toBe(0);
+    expect(symlink('short', 'e')).toBe(Errno.NOSPC);
+    expect(host.usage.writeBytes).toBe(0);
+  });
+});

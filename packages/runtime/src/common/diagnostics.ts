@@ -334,3 +334,13 @@ export function kvInvalid(file: string, why: string): Diagnostic {
     url: docsUrl(RUNTIME_KV_INVALID),
   };
 }
+
+export const RUNTIME_HOST_MEMORY = 'RUNTIME_HOST_MEMORY';
+export function hostMemory(mb: number): Diagnostic {
+  return {
+    code: RUNTIME_HOST_MEMORY, severity: 'error',
+    message: `the run needed more than ${mb} MiB of boxer's own memory (its files, directory entries and buffers) and was stopped`,
+    hint: 'the program keeps too many files or directory entries alive at once; lower --max-write to make it fail earlier with ENOSPC, or give it less to hold',
+    url: docsUrl(RUNTIME_HOST_MEMORY),
+  };
+}

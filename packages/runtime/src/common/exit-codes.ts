@@ -16,3 +16,11 @@ export const EXIT_OUTPUT_LIMIT = 153;
  * for a writer in `… | head` that the pipe closed on. The CLI exits so, without a message.
  */
 export const EXIT_BROKEN_PIPE = 141;
+/**
+ * The host memory boxer keeps for the run (its tree, its mounts' nodes, its buffers; not the guest's
+ * linear memory, which --memory caps) passed HOST_HEAP_MB and the run was stopped: 128 + SIGKILL,
+ * what `docker run` reports for a container the OOM killer ended.
+ */
+export const EXIT_HOST_MEMORY = 137;
+/** Megabytes of JS heap a run's worker may use (Worker resourceLimits.maxOldGenerationSizeMb). */
+export const HOST_HEAP_MB = 2048;

@@ -230,7 +230,8 @@ export class GuestFs {
       return sourceRef.dir.link(sourceRef.name, targetDir, r.name);
     }
     this.live(r.parent);
-    this.addEntry();
+    // NOTE: each name of a symlink takes its full share (unlinking any name gives it back).
+    this.addEntry(entriesOf(source));
     this.tree.link(r.parent, r.name, source);
     const now = this.now();
     this.ctimes.set(source, now);
@@ -333,7 +334,7 @@ export class GuestFs {
     if (b.node && b.node !== node) {
       if (b.node.kind === 'dir') this.dead.add(b.node);
       this.release(b.node);
-      this.removeEntry();
+      this.removeEntry(entriesOf(b.node));
     }
     const now = this.now();
     this.ctimes.set(node, now);
@@ -351,7 +352,7 @@ export class GuestFs {
     const host = hostDirOf(r.parent);
     if (host) return host.symlink(target, r.name);
     this.live(r.parent);
-    this.addEntry();
+    this.addEntry(symlinkEntries(target));
     const now = this.now();
     const link = this.tree.makeSymlink(target, { mode: 0o777, mtime: now });
     this.tree.link(r.parent, r.name, link);
@@ -367,7 +368,7 @@ export class GuestFs {
     const host = hostDirOf(r.parent);
     if (host) return host.unlink(r.name);
     this.tree.unlinkEntry(r.parent, r.name);
-    this.removeEntry();
+    this.removeEntry(entriesOf(node));
     this.release(node);
     const now = this.now();
     this.ctimes.set(node, now);
@@ -648,18 +649,18 @@ export class GuestFs {
 
   // ---- maxWriteBytes -------------------------------------------------------------------------
 
-  /** Counts one new directory entry (ENOSPC when the entry budget, see ENTRY_COST, is used up). */
-  private addEntry(): void {
-    if ((this.entriesAdded + 1) * ENTRY_COST > this.maxWriteBytes) fail(Errno.NOSPC);
-    this.entriesAdded++;
+  /** Counts `n` new directory entries (ENOSPC when the entry budget, see ENTRY_COST, is used up). */
+  private addEntry(n = 1): void {
+    if ((this.entriesAdded + n) * ENTRY_COST > this.maxWriteBytes) fail(Errno.NOSPC);
+    this.entriesAdded += n;
   }
 
   /**
    * Gives back one entry. The count never goes below zero: removing the image's own entries makes
    * room only for as many new ones, so the tree never holds more than the image plus the budget.
    */
-  private removeEntry(): void {
-    if (this.entriesAdded > 0) this.entriesAdded--;
+  private removeEntry(n = 1): void {
+    this.entriesAdded = Math.max(0, this.entriesAdded - n);
   }
 
   /** The accounting record of a file; call it before changing the node's size. */
@@ -695,6 +696,19 @@ export function errnoOf(e: unknown): number | undefined {
   if (e instanceof WasiError) return e.errno;
   if (e instanceof VfsError) return errnoFromVfs(e);
   return undefined;
+}
+
+/**
+ * Entries of the budget a symlink takes: one, plus one per ENTRY_COST bytes of its target (up to
+ * PATH_MAX), so that targets cannot hold more host memory than the budget stands for.
+ */
+function symlinkEntries(target: string): number {
+  return 1 + Math.floor(utf8Length(target) / ENTRY_COST);
+}
+
+/** Entries of the budget a node takes (see symlinkEntries). */
+function entriesOf(node: VNode): number {
+  return node.kind === 'symlink' ? symlinkEntries(node.target) : 1;
 }
 
 function utf8Length(s: string): number {

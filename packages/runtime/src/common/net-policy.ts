@@ -119,8 +119,20 @@ export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRu
   const name = normalizeName(host);
   const literal = parseIp(name) !== undefined;
   let deniedBy: NetRule | undefined;
-  for (const address of addresses) {
-    const bytes = parseIp(address);
+  let unspecified: string | undefined;
+  for (const raw of addresses) {
+    // NOTE: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 address to the kernel, so it
+    // is decided (and connected to) as one; otherwise `[::ffff:169.254.169.254]` would slip past a
+    // v4 deny entry.
+    let bytes = parseIp(raw);
+    if (bytes && bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) bytes = bytes.slice(12);
+    const address = bytes ? formatIp(bytes) : raw;
+    // NOTE: Linux connects 0.0.0.0 (and ::) to the local host: refused, whatever is allowed, so
+    // that `--allow-net --deny-net=127.0.0.0/8` cannot be walked around.
+    if (bytes && (bytes.length === 4 ? bytes[0] === 0 : bytes.every((b) => b === 0))) {
+      unspecified ??= address;
+      continue;
+    }
     const refused = deny.find((rule) => ruleMatches(rule, name, literal, bytes, port));
     if (refused) {
       deniedBy ??= refused;
@@ -131,6 +143,7 @@ export function decideConnect(grant: NetGrant | undefined, rules: readonly NetRu
     if (rule) return { allowed: true, address, grant: `--allow-net=${rule.entry}` };
   }
   if (deniedBy) return { allowed: false, address: addresses[0]!, grant: `--deny-net=${deniedBy.entry}` };
+  if (unspecified !== undefined) return { allowed: false, address: unspecified, grant: 'unspecified address (it means this host)' };
   return { allowed: false, ...(addresses[0] !== undefined ? { address: addresses[0] } : {}), grant: grant === undefined ? 'none' : grant === true ? '--allow-net' : `--allow-net=${grant.join(',')}` };
 }
 

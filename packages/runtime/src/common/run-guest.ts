@@ -99,7 +99,7 @@ export function runGuest(options: GuestRunOptions): number {
       // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
       fs.detachMounts();
       for (const t of componentTmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
-      options.persist.save(encodeStore(tree, boxSnapshot));
+      options.persist.save(storeOf(tree, boxSnapshot, limits, options.persist.path));
     }
     return componentCode;
   }
@@ -130,7 +130,7 @@ export function runGuest(options: GuestRunOptions): number {
   // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
   host.detachMounts();
   for (const t of tmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
-  persist.save(encodeStore(tree, boxSnapshot));
+  persist.save(storeOf(tree, boxSnapshot, limits, persist.path));
   return code;
 }
 
@@ -165,6 +165,19 @@ function runInstance(module: WebAssembly.Module, host: WasiHost, path: string, o
   if (stopped) options.onDiagnostic?.(stopped);
   // NOTE: a process exit status is 8 bits on Linux (`exit(300)` is seen as 44), and docker run reports that.
   return code & 0xff;
+}
+
+/**
+ * The --persist store of `tree`. A store holds every byte of every file (holes too), so a guest
+ * whose sparse files are larger than its write limit could make the store, and every later run's
+ * memory, as large as it likes: such a tree is refused (RUNTIME_PERSIST_INVALID) and the old store
+ * kept.
+ */
+function storeOf(tree: Tree, boxSnapshot: string, limits: BoxLimits, path: string): Uint8Array {
+  let sparse = 0;
+  for (const [, node] of tree.walk()) if (node.kind === 'file' && node.pages) sparse += node.size;
+  if (sparse > limits.maxWriteBytes) throw new BoxerError(d.persistInvalid(path, `the guest left sparse files of ${sparse} bytes in all, more than its write limit of ${limits.maxWriteBytes} bytes, and a store keeps every byte; the previous store is unchanged`));
+  return encodeStore(tree, boxSnapshot);
 }
 
 /** An empty directory at `target`, in place of what the image has there (returned, to restore it). */

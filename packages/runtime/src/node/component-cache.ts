@@ -129,9 +129,33 @@ export async function loadComponent(bytes: Uint8Array, options: ComponentLoadOpt
   for (const [name, content] of Object.entries(files)) {
     if (!name.endsWith('.wasm')) continue;
     const limited = limitMemory(content, options.memoryPages);
-    modules.push([name, await WebAssembly.compile(limited as Uint8Array<ArrayBuffer>)]);
+    const module = await WebAssembly.compile(limited as Uint8Array<ArrayBuffer>);
+    checkCoreNames(module);
+    modules.push([name, module]);
   }
   return { js: new TextDecoder().decode(js), modules, cached, transpileMs };
+}
+
+/**
+ * Characters a core module's import and export names may hold. jco writes these names into the
+ * JavaScript it generates without escaping them (`exports0['NAME']`), so a component whose core
+ * module exports `x'];…;//` would turn its bytes into host JavaScript; boxer refuses any name
+ * outside this set (every toolchain's names fit it: `cabi_realloc`, `wasi:cli/run@0.2.0`,
+ * `[method]descriptor.read-via-stream`, `$root`, `#func`) before the JS runs.
+ */
+const SAFE_CORE_NAME = /^[A-Za-z0-9_$#@.:/[\]|-]*$/;
+
+/** A component refused because of what a core module of it names (see SAFE_CORE_NAME). */
+export class UnsafeComponentName extends Error {}
+
+/** Throws UnsafeComponentName when a core module has a name jco would write into JavaScript unsafely. */
+export function checkCoreNames(module: WebAssembly.Module): void {
+  const names = [
+    ...WebAssembly.Module.exports(module).map((e) => e.name),
+    ...WebAssembly.Module.imports(module).flatMap((i) => [i.module, i.name]),
+  ];
+  const bad = names.find((n) => !SAFE_CORE_NAME.test(n));
+  if (bad !== undefined) throw new UnsafeComponentName(`a core module of the component names an import or export ${JSON.stringify(bad)}, which holds characters boxer does not let into the JavaScript it generates (only letters, digits and _ $ # @ . : / [ ] | -)`);
 }
 
 /** Names of the cached entries (for tests and `boxer` housekeeping). */

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeWhole } from './write-whole.js';
 import type { Diagnostic } from '@boxer/diagnostics';
+import { WarnOnce } from '../common/warn-once.js';
 import type { AuditEvent } from '../common/audit.js';
 import { kvDenied, kvFull, kvInvalid } from '../common/diagnostics.js';
 import { applyKvCall, formatKvGrant, KV_BUCKET_CEILING, KvBucket, parseKvEntry, parseKvGrant, type KvCall, type KvError, type KvGrant } from '../common/kv.js';
@@ -50,7 +51,8 @@ interface OpenBucket {
 export class KvAdapter {
   private readonly grants: Map<string, KvGrant>;
   private readonly buckets = new Map<string, OpenBucket>();
-  private readonly warned = new Set<string>();
+  /** Warnings given once per kind, for a bounded number of kinds (the audit records every attempt). */
+  private readonly warnings = new WarnOnce();
   private readonly maxBytes: number;
   private closed = false;
 
@@ -105,8 +107,7 @@ export class KvAdapter {
     try {
       return applyKvCall(open.bucket, c);
     } finally {
-      if (open.bucket.refused && !this.warned.has(`full:${c.bucket}`)) {
-        this.warned.add(`full:${c.bucket}`);
+      if (open.bucket.refused && this.warnings.first(`full:${c.bucket}`)) {
         this.o.warn(kvFull(c.bucket, this.maxBytes));
       }
     }
@@ -116,8 +117,7 @@ export class KvAdapter {
     const grant = this.grants.get(name);
     if (!grant) {
       this.o.emit({ op: 'kv.open', resource: name, decision: 'deny', grant: 'none' });
-      if (!this.warned.has(`deny:${name}`)) {
-        this.warned.add(`deny:${name}`);
+      if (this.warnings.first(`deny:${name}`)) {
         this.o.warn(kvDenied(name));
       }
       throw { tag: 'access-denied' } satisfies KvError;

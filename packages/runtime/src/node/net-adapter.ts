@@ -22,15 +22,17 @@
 // flow-controlled: a connection is paused while SOCKET_WINDOW bytes sent to the guest are unconsumed,
 // and an incoming one until the guest accept()s it.
 import { lookup } from 'node:dns/promises';
-import { createServer, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, createServer as createNetServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import type { Diagnostic } from '@boxer/diagnostics';
+import { WarnOnce } from '../common/warn-once.js';
 import type { AuditEvent } from '../common/audit.js';
 import { listenDenied, lookupDenied, netDenied, publishFailed } from '../common/diagnostics.js';
 import { decideConnect, formatHostPort, formatIp, mayResolve, parseIp, parseNetGrant, parsePublish, type NetDecision, type NetGrant, type NetRule, type PublishSpec } from '../common/net-policy.js';
 import type { GuestMessage, HeaderList, HostEvent, HttpErrorCode, SocketAddress, SocketErrorCode, SocketGuestMessage } from '../p2/channel.js';
 import { SOCKET_WINDOW } from '../p2/sockets.js';
+import { HTTP_WINDOW } from '../p2/http.js';
 
 export interface NetAdapterOptions {
   /** `--allow-net`: true, a list of entries, or undefined (nothing allowed). */
@@ -56,8 +58,21 @@ interface Outgoing {
   req?: ClientRequest;
   /** Body messages that arrived before the request was started. */
   queued: (Uint8Array | null)[];
+  /** Bytes in `queued`. */
+  queuedBytes: number;
   done: boolean;
+  /** The response being read, and the bytes of it sent to the guest and not yet read there. */
+  res?: IncomingMessage;
+  inFlight: number;
+  paused: boolean;
 }
+
+/**
+ * Bytes of a request body (or of a served response) the host holds for a peer that does not read
+ * them; past it the exchange is cut (the guest gets an error), so a guest cannot fill the host's
+ * memory through a slow peer.
+ */
+const MAX_BODY_BUFFER = 8 * 1024 * 1024;
 
 /** One TCP connection of the guest's (connected or accepted). */
 interface TcpConn {
@@ -86,7 +101,8 @@ export class NetAdapter {
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly answers = new Map<number, ServerResponse>();
   private readonly servers: Server[] = [];
-  private readonly warned = new Set<string>();
+  /** Warnings given once per kind, for a bounded number of kinds (the audit records every attempt). */
+  private readonly warnings = new WarnOnce();
   private nextIncoming = 1;
   private closed = false;
   private readonly conns = new Map<number, TcpConn>();
@@ -108,7 +124,7 @@ export class NetAdapter {
     if (this.closed) return;
     switch (m.type) {
       case 'http.request':
-        this.outgoing.set(m.id, { queued: [], done: false });
+        this.outgoing.set(m.id, { queued: [], queuedBytes: 0, done: false, inFlight: 0, paused: false });
         void this.request(m);
         break;
       case 'http.body':
@@ -117,7 +133,25 @@ export class NetAdapter {
         if (!call) break;
         const chunk = m.type === 'http.body' ? m.data : null;
         if (call.req) chunk === null ? call.req.end() : call.req.write(chunk);
-        else call.queued.push(chunk);
+        else {
+          call.queued.push(chunk);
+          call.queuedBytes += chunk?.length ?? 0;
+        }
+        if ((call.req?.writableLength ?? 0) + call.queuedBytes > MAX_BODY_BUFFER) {
+          call.req?.destroy();
+          this.outgoing.delete(m.id);
+          this.o.toGuest({ type: 'http.error', id: m.id, code: { tag: 'internal-error', val: `the request body backed up past ${MAX_BODY_BUFFER} bytes: the server does not read it` } });
+        }
+        break;
+      }
+      case 'http.read': {
+        const call = this.outgoing.get(m.id);
+        if (!call) break;
+        call.inFlight -= m.bytes;
+        if (call.paused && call.inFlight < HTTP_WINDOW) {
+          call.paused = false;
+          call.res?.resume();
+        }
         break;
       }
       case 'http.abort':
@@ -144,9 +178,17 @@ export class NetAdapter {
         }
         break;
       }
-      case 'http.response-body':
-        this.answers.get(m.id)?.write(m.data);
+      case 'http.response-body': {
+        const res = this.answers.get(m.id);
+        if (!res) break;
+        res.write(m.data);
+        // NOTE: a client that does not read the response cannot make the host hold it all.
+        if (res.writableLength > MAX_BODY_BUFFER) {
+          res.destroy();
+          this.answers.delete(m.id);
+        }
         break;
+      }
       case 'http.response-end':
         this.answers.get(m.id)?.end();
         this.answers.delete(m.id);
@@ -220,8 +262,7 @@ export class NetAdapter {
     const decision = decideConnect(this.o.net, this.rules, host, port, addresses, this.deny);
     this.o.emit({ op: 'net.connect', resource, decision: decision.allowed ? 'allow' : 'deny', grant: decision.grant });
     if (!decision.allowed) {
-      if (!this.warned.has(resource)) {
-        this.warned.add(resource);
+      if (this.warnings.first(resource)) {
         this.o.warn(netDenied(resource, decision.address));
       }
       return error({ tag: 'HTTP-request-denied' });
@@ -250,8 +291,15 @@ export class NetAdapter {
     call.req = req;
     req.on('response', (res) => {
       this.o.toGuest({ type: 'http.head', id, status: res.statusCode ?? 502, headers: rawHeaders(res.rawHeaders) });
+      call.res = res;
       res.on('data', (chunk: Buffer) => {
-        if (!this.closed) this.o.toGuest({ type: 'http.data', id, data: new Uint8Array(chunk) });
+        if (this.closed) return;
+        this.o.toGuest({ type: 'http.data', id, data: new Uint8Array(chunk) });
+        call.inFlight += chunk.length;
+        if (call.inFlight >= HTTP_WINDOW && !call.paused) {
+          call.paused = true;
+          res.pause();
+        }
       });
       res.on('end', () => {
         if (this.closed) return;
@@ -268,6 +316,7 @@ export class NetAdapter {
       this.outgoing.delete(id);
     });
     for (const chunk of call.queued.splice(0)) chunk === null ? req.end() : req.write(chunk);
+    call.queuedBytes = 0;
   }
 
   // ---- inbound -----------------------------------------------------------------------------------
@@ -407,8 +456,7 @@ export class NetAdapter {
     const grant = forPort.find((p) => unspecified || loopback || canonicalIp(p.at.hostIp) === canonicalIp(address));
     if (!grant) {
       this.o.emit({ op: 'net.listen', resource, decision: 'deny', grant: forPort.length > 0 ? forPort.map((p) => `-p ${p.spec}`).join(' ') : 'none' });
-      if (!this.warned.has(`listen ${resource}`)) {
-        this.warned.add(`listen ${resource}`);
+      if (this.warnings.first(`listen ${resource}`)) {
         this.o.warn(listenDenied(resource, port));
       }
       return this.o.toGuest({ type: 'tcp.error', id: m.id, code: 'access-denied' });
@@ -461,8 +509,7 @@ export class NetAdapter {
     const { decision, resource } = this.decideSocket(address, port);
     this.o.emit({ op: 'net.connect', resource, decision: decision.allowed ? 'allow' : 'deny', grant: decision.grant });
     if (!decision.allowed) {
-      if (!this.warned.has(resource)) {
-        this.warned.add(resource);
+      if (this.warnings.first(resource)) {
         this.o.warn(netDenied(resource, address));
       }
       return this.o.toGuest({ type: 'tcp.error', id: m.id, code: 'access-denied' });
@@ -521,8 +568,7 @@ export class NetAdapter {
     if (!mayResolve(this.o.net, this.rules, name, undefined, this.deny)) {
       const denied = this.deny.find((r) => r.kind !== 'ip' && r.port === undefined && (r.kind === 'name' ? r.name === name : name.endsWith(`.${r.suffix}`)));
       this.o.emit({ op: 'net.resolve', resource: name, decision: 'deny', grant: denied ? `--deny-net=${denied.entry}` : this.o.net === undefined ? 'none' : `--allow-net=${(this.o.net as readonly string[]).join(',')}` });
-      if (!this.warned.has(`lookup ${name}`)) {
-        this.warned.add(`lookup ${name}`);
+      if (this.warnings.first(`lookup ${name}`)) {
         this.o.warn(lookupDenied(name));
       }
       return this.o.toGuest({ type: 'dns.error', id, code: 'access-denied' });

@@ -8,7 +8,7 @@ import type { Diagnostic } from '@boxer/diagnostics';
 import type { AuditEvent } from '../common/audit.js';
 import type { Grants } from '../common/grants.js';
 import type { GuestMessage, HostEvent } from '../p2/channel.js';
-import { loadComponent, MemoryTooSmall } from './component-cache.js';
+import { loadComponent, MemoryTooSmall, UnsafeComponentName } from './component-cache.js';
 import { SIGNAL_SLOT } from './guest-channel.js';
 import { KvAdapter } from './kv-adapter.js';
 import { NetAdapter } from './net-adapter.js';
@@ -70,7 +70,7 @@ export function startP2Host(o: P2HostOptions): P2Host {
         o.onLoad?.({ cached: r.cached, transpileMs: r.transpileMs, totalMs: Math.round(performance.now() - t0) });
         toGuest({ type: 'component.loaded', js: r.js, modules: r.modules });
       },
-      (e: unknown) => toGuest({ type: 'component.failed', message: e instanceof MemoryTooSmall ? e.message : `jco could not transpile it: ${(e as Error)?.message ?? String(e)}` }),
+      (e: unknown) => toGuest({ type: 'component.failed', message: e instanceof MemoryTooSmall || e instanceof UnsafeComponentName ? e.message : `jco could not transpile it: ${(e as Error)?.message ?? String(e)}` }),
     );
   });
   return {

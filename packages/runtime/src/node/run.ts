@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { BoxerError, InternalError, type Diagnostic } from '@boxer/diagnostics';
 import { readBox, type BoxLimits } from '@boxer/bundle';
 import * as d from '../common/diagnostics.js';
-import { EXIT_TIMEOUT } from '../common/exit-codes.js';
+import { EXIT_HOST_MEMORY, EXIT_TIMEOUT, HOST_HEAP_MB } from '../common/exit-codes.js';
 import { memoryPages, resolveLimits } from '../common/limits.js';
 import { checkGrants, type Grants } from '../common/grants.js';
 import type { AuditEvent, AuditRecord } from '../common/audit.js';
@@ -88,6 +88,8 @@ export interface RunBoxOptions {
    * `RunResult.learned` the smallest grants that let the same run do what it did.
    */
   learn?: boolean;
+  /** MiB of JS heap the run's worker may use for boxer's own state (RUNTIME_HOST_MEMORY past it). @default HOST_HEAP_MB (2048) */
+  hostHeapMb?: number;
 }
 
 export interface RunResult {
@@ -175,7 +177,9 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
     flowLimit,
     p2: p2.input,
   };
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, transferList: [p2.input.port], stdout: false, stderr: false });
+  // NOTE: a ceiling on the host memory one run may make boxer hold (its tree, mount nodes, buffers):
+  // past it the worker dies alone with ERR_WORKER_OUT_OF_MEMORY instead of the process.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: input, transferList: [p2.input.port], stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: options.hostHeapMb ?? HOST_HEAP_MB } });
   const diagnostics: Diagnostic[] = [];
   const output = { bytes: 0, peakBufferedBytes: 0 };
   return new Promise<RunResult>((resolve, reject) => {
@@ -283,7 +287,13 @@ export async function runBox(box: Uint8Array | SharedArrayBuffer, options: RunBo
           break;
       }
     });
-    worker.on('error', (e) => stopNow(() => reject(new InternalError(`the runtime worker failed: ${e.message}`, { cause: e }))));
+    worker.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        diagnostics.push(d.hostMemory(options.hostHeapMb ?? HOST_HEAP_MB));
+        return stopNow(() => resolve({ exitCode: EXIT_HOST_MEMORY, diagnostics, output }));
+      }
+      stopNow(() => reject(new InternalError(`the runtime worker failed: ${e.message}`, { cause: e })));
+    });
     worker.on('exit', (code) => {
       if (!ended) stopNow(() => reject(new InternalError(`the runtime worker exited (${code}) without reporting a result`)));
     });

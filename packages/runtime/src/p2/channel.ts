@@ -85,6 +85,8 @@ export type GuestMessage =
   | { type: 'http.body'; id: number; data: Uint8Array }
   | { type: 'http.body-end'; id: number }
   | { type: 'http.abort'; id: number }
+  /** The guest consumed `bytes` of response `id`'s body (the host reads on while HTTP_WINDOW bytes are unconsumed). */
+  | { type: 'http.read'; id: number; bytes: number }
   | { type: 'http.response'; id: number; status: number; headers: HeaderList }
   | { type: 'http.response-body'; id: number; data: Uint8Array }
   | { type: 'http.response-end'; id: number }

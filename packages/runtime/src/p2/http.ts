@@ -6,6 +6,15 @@
 import type { GuestChannel, HeaderList, HostEvent, HttpErrorCode } from './channel.js';
 import { IoError, InputStream, OutputStream, Pollable, QueueSource, bytesSource, type Reactor } from './io.js';
 
+/**
+ * Bytes of a response body the host sends a guest before the guest has read them; past it the host
+ * stops reading from the server until the guest gives credit back (so a guest that does not read a
+ * large download holds nothing more in the host's memory than this window).
+ */
+export const HTTP_WINDOW = 256 * 1024;
+/** Credit the guest gives back in one message (or less once it has read everything that came). */
+const HTTP_CREDIT_BATCH = 64 * 1024;
+
 type Method = { tag: string; val?: string };
 type Scheme = { tag: 'HTTP' | 'HTTPS' | 'other'; val?: string };
 type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
@@ -323,6 +332,15 @@ export function httpImports(reactor: Reactor, channel: GuestChannel | undefined)
     }
     const id = nextId++;
     calls.set(id, future);
+    // NOTE: credit back what the guest reads of the body, so the host reads on (see HTTP_WINDOW).
+    let credit = 0;
+    future.source.onConsume = (bytes) => {
+      credit += bytes;
+      if (credit >= HTTP_CREDIT_BATCH || future.source.finished) {
+        channel.send({ type: 'http.read', id, bytes: credit });
+        credit = 0;
+      }
+    };
     const timeout = options?.connectTimeout();
     channel.send({
       type: 'http.request',

@@ -304,14 +304,19 @@ export class QueueSource implements ByteSource {
     return (this.ended || this.error !== undefined) && this.chunks.length === 0;
   }
 
+  /** Called with the size of every chunk the reader takes (flow-control credit for the sender). */
+  onConsume: ((bytes: number) => void) | undefined;
+
   read(max: number): Uint8Array | null {
     const first = this.chunks[0];
     if (first) {
       if (first.length <= max) {
         this.chunks.shift();
+        this.onConsume?.(first.length);
         return first;
       }
       this.chunks[0] = first.subarray(max);
+      this.onConsume?.(max);
       return first.subarray(0, max);
     }
     if (this.error) throw this.error;
