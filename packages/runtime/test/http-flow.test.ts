@@ -95,3 +95,13 @@ describe('HTTP bodies through the net adapter', () => {
     net.close();
   });
 });
+
+describe('open requests', () => {
+  it('a run may hold at most 32 requests open at once; the next one gets an error', async () => {
+    const { net, events } = adapter();
+    for (let id = 1; id <= 33; id++) net.onMessage({ type: 'http.request', id, method: 'POST', scheme: 'http', authority: `127.0.0.1:${port}`, pathWithQuery: '/sink', headers: [] });
+    await settle(100);
+    expect(events.filter((e) => e.type === 'http.error').map((e) => e.id)).toEqual([33]);
+    net.close();
+  });
+});

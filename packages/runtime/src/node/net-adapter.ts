@@ -74,6 +74,9 @@ interface Outgoing {
  */
 const MAX_BODY_BUFFER = 8 * 1024 * 1024;
 
+/** Outgoing HTTP requests one run may have open at once (each may hold MAX_BODY_BUFFER bytes). */
+const MAX_OPEN_REQUESTS = 32;
+
 /** One TCP connection of the guest's (connected or accepted). */
 interface TcpConn {
   sock: Socket;
@@ -124,6 +127,10 @@ export class NetAdapter {
     if (this.closed) return;
     switch (m.type) {
       case 'http.request':
+        if (this.outgoing.size >= MAX_OPEN_REQUESTS) {
+          this.o.toGuest({ type: 'http.error', id: m.id, code: { tag: 'internal-error', val: `more than ${MAX_OPEN_REQUESTS} requests open at once` } });
+          break;
+        }
         this.outgoing.set(m.id, { queued: [], queuedBytes: 0, done: false, inFlight: 0, paused: false });
         void this.request(m);
         break;
