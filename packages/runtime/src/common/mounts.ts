@@ -26,6 +26,8 @@ export interface HostStat {
   mode: number;
   nlink: number;
   ino: bigint;
+  /** The host filesystem holding it (a mount may span several). */
+  dev: bigint;
   atimeNs: bigint;
   mtimeNs: bigint;
   ctimeNs: bigint;
@@ -121,7 +123,8 @@ export class Mount {
 
   /** The node for an entry the host reported, reusing the one already made for that inode. */
   nodeFor(dir: HostDir, name: string, stat: HostStat): VNode {
-    const key = `${stat.type}:${stat.ino}`;
+    // NOTE: an inode number is unique only within one host filesystem, and a mount may span several.
+    const key = `${stat.type}:${stat.dev}:${stat.ino}`;
     let node = this.nodes.get(key);
     if (node === undefined) {
       const meta = { mode: stat.mode, mtime: stat.mtimeNs };
@@ -144,7 +147,7 @@ export class Mount {
     if (node.kind === 'dir') {
       node.parent = dir.node;
       const hd = node.source as HostDir;
-      hd.moved(dir, name);
+      hd.moved(dir, name, stat);
     }
     this.refs.set(node, { dir, name, stat });
     return node;
@@ -215,11 +218,18 @@ export class HostDir implements DirSource {
     return this.fd;
   }
 
-  /** The directory was found again as `name` in `parent` (it may have been renamed). */
-  moved(parent: HostDir, name: string): void {
+  /**
+   * The directory was found again as `name` in `parent` (it may have been renamed). A handle opened
+   * earlier that no longer holds this inode (the old directory was removed and its number reused)
+   * is dropped, to be opened again by name.
+   */
+  moved(parent: HostDir, name: string, stat: HostStat): void {
     this.parent = parent;
     this.name = name;
     this.rel = join(parent.rel, name);
+    if (this.fd === undefined) return;
+    const held = this.mount.spec.fs.fstat(this.fd);
+    if (held.ino !== stat.ino || held.dev !== stat.dev) this.release();
   }
 
   release(): void {

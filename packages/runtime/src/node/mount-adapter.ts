@@ -187,6 +187,7 @@ function toStat(st: BigIntStats): HostStat {
     mode: Number(st.mode) & 0o7777,
     nlink: Number(st.nlink),
     ino: st.ino,
+    dev: st.dev,
     atimeNs: st.atimeNs,
     mtimeNs: st.mtimeNs,
     ctimeNs: st.ctimeNs,
