@@ -7,7 +7,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoxerError } from '@boxer/diagnostics';
+import { diagnosticCode } from '../../../test/utils/diagnostics.js';
 import { extractTar } from '@boxer/layers';
 import { Tree, fileContent } from '@boxer/vfs';
 
@@ -98,14 +98,8 @@ sys.stdout.buffer.write(buf.getvalue())
   return new Uint8Array(execFileSync('python3', ['-c', script, JSON.stringify(entries)]));
 }
 
-async function code(bytes: Uint8Array, opts: Partial<Parameters<typeof extractTar>[2]> = {}): Promise<string> {
-  try {
-    await extractTar(new Tree(), bytes, { name: 'hostile.tar', ...opts });
-  } catch (e) {
-    if (e instanceof BoxerError) return e.diagnostic.code;
-    throw e;
-  }
-  return 'ok';
+function code(bytes: Uint8Array, opts: Partial<Parameters<typeof extractTar>[2]> = {}): Promise<string> {
+  return diagnosticCode(extractTar(new Tree(), bytes, { name: 'hostile.tar', ...opts }));
 }
 
 describe('hostile archives', () => {

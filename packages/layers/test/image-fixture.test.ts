@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoxerError } from '@boxer/diagnostics';
+import { diagnosticCode } from '../../../test/utils/diagnostics.js';
 import { imageConfigFromOci, readDockerArchive, readOciArchive, readOciLayout, type LocalImage } from '@boxer/image';
 import { flatten } from '@boxer/layers';
 import { encodeSnapshot } from '@boxer/vfs';
@@ -101,15 +101,6 @@ describe('the fixture image', () => {
 });
 
 describe('local image readers refuse bad input', () => {
-  async function code(p: Promise<unknown>): Promise<string> {
-    try {
-      await p;
-    } catch (e) {
-      if (e instanceof BoxerError) return e.diagnostic.code;
-      throw e;
-    }
-    return 'ok';
-  }
   const copy = () => {
     const d = mkdtempSync(join(tmp, 'layout-'));
     cpSync(`${img}/oci`, d, { recursive: true });
@@ -125,14 +116,14 @@ describe('local image readers refuse bad input', () => {
     const bytes = readFileSync(p);
     bytes[bytes.length - 30]! ^= 1;
     writeFileSync(p, bytes);
-    expect(await code(flatten(image.layers))).toBe('IMAGE_DIGEST_MISMATCH');
+    expect(await diagnosticCode(flatten(image.layers))).toBe('IMAGE_DIGEST_MISMATCH');
   });
 
   it('an unknown tag or digest, and a missing platform, have their own codes', async () => {
-    expect(await code(readOciLayout(`${img}/oci`, 'v2'))).toBe('IMAGE_REF_NOT_FOUND');
-    expect(await code(readOciLayout(`${img}/oci`, 'sha256:' + '0'.repeat(64)))).toBe('IMAGE_REF_NOT_FOUND');
-    expect(await code(readDockerArchive(`${img}/docker-archive.tar`, { ref: 'other:v1' }))).toBe('IMAGE_REF_NOT_FOUND');
-    expect(await code(readOciLayout(join(tmp, 'nowhere')))).toBe('IMAGE_BAD_LAYOUT');
+    expect(await diagnosticCode(readOciLayout(`${img}/oci`, 'v2'))).toBe('IMAGE_REF_NOT_FOUND');
+    expect(await diagnosticCode(readOciLayout(`${img}/oci`, 'sha256:' + '0'.repeat(64)))).toBe('IMAGE_REF_NOT_FOUND');
+    expect(await diagnosticCode(readDockerArchive(`${img}/docker-archive.tar`, { ref: 'other:v1' }))).toBe('IMAGE_REF_NOT_FOUND');
+    expect(await diagnosticCode(readOciLayout(join(tmp, 'nowhere')))).toBe('IMAGE_BAD_LAYOUT');
   });
 
   it('picks wasi/wasm first, then linux/amd64, or the requested platform, from a multi-platform index', async () => {
@@ -145,9 +136,9 @@ describe('local image readers refuse bad input', () => {
     expect((await readOciLayout(d, undefined, { platform: 'linux/arm64' })).platform).toEqual({ os: 'linux', architecture: 'arm64' });
     withPlatforms([entry('linux', 'arm64'), entry('linux', 'amd64')]);
     expect((await readOciLayout(d)).platform).toEqual({ os: 'linux', architecture: 'amd64' });
-    expect(await code(readOciLayout(d, undefined, { platform: 'linux/s390x' }))).toBe('IMAGE_PLATFORM_NOT_FOUND');
+    expect(await diagnosticCode(readOciLayout(d, undefined, { platform: 'linux/s390x' }))).toBe('IMAGE_PLATFORM_NOT_FOUND');
     withPlatforms([entry('linux', 'arm64'), entry('windows', 'amd64')]);
-    expect(await code(readOciLayout(d))).toBe('IMAGE_PLATFORM_NOT_FOUND');
+    expect(await diagnosticCode(readOciLayout(d))).toBe('IMAGE_PLATFORM_NOT_FOUND');
   });
 
   it('does not follow a symlinked blob in a layout directory (DESIGN §0.15)', async () => {
@@ -158,6 +149,6 @@ describe('local image readers refuse bad input', () => {
     cpSync(p, keep);
     unlinkSync(p);
     symlinkSync(keep, p);
-    expect(await code(readOciLayout(d))).toBe('IMAGE_BAD_LAYOUT');
+    expect(await diagnosticCode(readOciLayout(d))).toBe('IMAGE_BAD_LAYOUT');
   });
 });

@@ -13,21 +13,13 @@ import { BoxerError } from '@boxer/diagnostics';
 import type { BoxerEvent } from '@boxer/events';
 import { loadDockerCredentials, MEDIA_TYPES, pullImage, pullManifestAndBlobs, pushArtifact } from '@boxer/registry';
 import { startRegistry, type TestRegistry } from '../../../test/utils/registry.js';
+import { diagnosticCode } from '../../../test/utils/diagnostics.js';
 import { cacheFiles, pushIndex, pushTestImage, sha256 } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'boxer-registry-test-'));
 let n = 0;
 const cacheDir = (): string => join(tmp, `cache-${n++}`);
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof BoxerError) return e.diagnostic.code;
-    throw e;
-  }
-  return 'resolved';
-}
 
 async function failure(p: Promise<unknown>): Promise<BoxerError> {
   try {
@@ -84,12 +76,12 @@ describe('pull from the live registry', () => {
   });
 
   it('a missing tag is REGISTRY_MANIFEST_NOT_FOUND', async () => {
-    expect(await code(pullImage(`${plain.host}/nothing:here`, { cacheDir: cacheDir() }))).toBe('REGISTRY_MANIFEST_NOT_FOUND');
+    expect(await diagnosticCode(pullImage(`${plain.host}/nothing:here`, { cacheDir: cacheDir() }))).toBe('REGISTRY_MANIFEST_NOT_FOUND');
   });
 
   it('basic auth: refused without a login, pulls with one read from a docker config.json', async () => {
     const creds = { username: basic.username, password: basic.password };
-    expect(await code(pushTestImage(`${basic.host}/private`, 'v1'))).toBe('REGISTRY_UNAUTHORIZED');
+    expect(await diagnosticCode(pushTestImage(`${basic.host}/private`, 'v1'))).toBe('REGISTRY_UNAUTHORIZED');
     const img = await pushTestImage(`${basic.host}/private`, 'v1', { credentials: () => creds });
     const anon = await failure(pullImage(`${basic.host}/private:v1`, { cacheDir: cacheDir() }));
     expect(anon.diagnostic.code).toBe('REGISTRY_UNAUTHORIZED');
@@ -226,8 +218,8 @@ describe('digest verification', () => {
     const img = await pushTestImage(`${plain.host}/tamperm`, 'v1');
     const proxy = await tamperingProxy(plain.host, (m, p) => (m === 'GET' && p.includes('/manifests/') ? (b) => Buffer.concat([b, Buffer.from(' ')]) : undefined));
     try {
-      expect(await code(pullImage(`${proxy.host}/tamperm:v1`, { cacheDir: cacheDir() }))).toBe('REGISTRY_DIGEST_MISMATCH');
-      expect(await code(pullImage(`${proxy.host}/tamperm@${img.digest}`, { cacheDir: cacheDir() }))).toBe('REGISTRY_DIGEST_MISMATCH');
+      expect(await diagnosticCode(pullImage(`${proxy.host}/tamperm:v1`, { cacheDir: cacheDir() }))).toBe('REGISTRY_DIGEST_MISMATCH');
+      expect(await diagnosticCode(pullImage(`${proxy.host}/tamperm@${img.digest}`, { cacheDir: cacheDir() }))).toBe('REGISTRY_DIGEST_MISMATCH');
     } finally {
       await proxy.close();
     }
@@ -278,11 +270,11 @@ describe('schemes', () => {
       throw new TypeError('offline');
     };
     const opts = { cacheDir: cacheDir(), fetch: stub, retries: 0 };
-    await code(pullImage('example.invalid/x:1', opts));
-    await code(pullImage('ruby', opts));
-    await code(pullImage('example.invalid:5000/x:1', { ...opts, insecureRegistries: ['example.invalid:5000'] }));
-    await code(pullImage('localhost:5000/x', opts));
-    await code(pullImage('[::1]:5000/x', opts));
+    await diagnosticCode(pullImage('example.invalid/x:1', opts));
+    await diagnosticCode(pullImage('ruby', opts));
+    await diagnosticCode(pullImage('example.invalid:5000/x:1', { ...opts, insecureRegistries: ['example.invalid:5000'] }));
+    await diagnosticCode(pullImage('localhost:5000/x', opts));
+    await diagnosticCode(pullImage('[::1]:5000/x', opts));
     expect(seen).toEqual([
       'https://example.invalid/v2/x/manifests/1',
       'https://registry-1.docker.io/v2/library/ruby/manifests/latest',
