@@ -16,6 +16,7 @@
 // write to a read-only mount is refused with EROFS and recorded as a denial.
 import { Tree, type DirNode, type DirSource, type FileNode, type SymlinkNode, type VNode } from '@boxer/vfs';
 import type { AuditEvent } from './audit.js';
+import { checkMountTarget } from './grants.js';
 import { Errno, fail } from './errno.js';
 
 /** What the host reports about one entry (lstat) or open file (fstat). */
@@ -109,7 +110,7 @@ export class Mount {
   read = false;
   wrote = false;
   /** Where the mount is linked, and what the tree had there before (restored by detachMounts). */
-  place: { parent: DirNode; name: string; shadowed: VNode | undefined } | undefined;
+  place: Covered | undefined;
 
   constructor(readonly spec: MountSpec, readonly tree: Tree, readonly dev: bigint, private readonly emit: ((e: AuditEvent) => void) | undefined) {
     this.grant = `-v ${spec.source}:${spec.target}${spec.readonly ? ':ro' : ''}`;
@@ -367,18 +368,11 @@ export class HostFile {
 /** Links every mount into the tree (shadowing what the image has there, as a bind mount does). */
 export function attachMounts(tree: Tree, specs: readonly MountSpec[], emit?: (e: AuditEvent) => void): Mount[] {
   const mounts: Mount[] = [];
+  const overlap = mountOverlap(specs.map((s) => s.target));
+  if (overlap) throw new RangeError(`mount target ${overlap.target} is ${overlap.same ? 'the same path as' : 'inside'} the mount at ${overlap.other}; mount separate directories at separate paths`);
   specs.forEach((spec, i) => {
-    const path = spec.target.replace(/\/+$/, '');
-    if (!spec.target.startsWith('/') || path === '') throw new RangeError(`mount target ${JSON.stringify(spec.target)} must be an absolute path other than /`);
-    const other = specs.find((s, j) => j !== i && isBelow(path, s.target.replace(/\/+$/, '')));
-    if (other) throw new RangeError(`mount target ${spec.target} is inside the mount at ${other.target}; mount it separately, not nested`);
-    if (specs.some((s, j) => j < i && s.target.replace(/\/+$/, '') === path)) throw new RangeError(`two mounts have the target ${spec.target}`);
-    const cut = path.lastIndexOf('/');
-    const parent = tree.mkdirp(cut === 0 ? '/' : path.slice(0, cut), { mode: 0o755 });
-    const name = path.slice(cut + 1);
     const mount = new Mount(spec, tree, BigInt(2 + i), emit);
-    mount.place = { parent, name, shadowed: shadow(tree, parent, name) };
-    tree.link(parent, name, mount.root);
+    mount.place = cover(tree, spec.target, mount.root);
     mounts.push(mount);
   });
   return mounts;
@@ -391,22 +385,49 @@ export function attachMounts(tree: Tree, specs: readonly MountSpec[], emit?: (e:
 export function detachMounts(tree: Tree, mounts: readonly Mount[]): void {
   for (const m of [...mounts].reverse()) {
     if (!m.place) continue;
-    restore(tree, m.place.parent, m.place.name, m.root, m.place.shadowed);
+    uncover(tree, m.place);
     m.place = undefined;
   }
 }
 
-/** Unlinks what `parent` holds as `name` (returned, to be restored later). */
-export function shadow(tree: Tree, parent: DirNode, name: string): VNode | undefined {
-  const existing = parent.entries.get(name);
-  if (existing) tree.unlinkEntry(parent, name);
-  return existing;
+/** A directory node laid over a guest path (a mount, a tmpfs), and what the path held before. */
+export interface Covered {
+  parent: DirNode;
+  name: string;
+  cover: DirNode;
+  shadowed: VNode | undefined;
 }
 
-/** Undoes `shadow`: removes `cover` (if still linked there) and links `shadowed` back. */
-export function restore(tree: Tree, parent: DirNode, name: string, cover: VNode, shadowed: VNode | undefined): void {
-  if (parent.entries.get(name) === cover) tree.unlinkEntry(parent, name);
-  if (shadowed && !parent.entries.has(name)) tree.link(parent, name, shadowed);
+/**
+ * Lays `node` over the absolute guest path `target`, as a mount does: missing parents are made,
+ * what the path held is unlinked and kept in the result for `uncover`.
+ */
+export function cover(tree: Tree, target: string, node: DirNode): Covered {
+  checkMountTarget(target);
+  const path = target.replace(/\/+$/, '');
+  const cut = path.lastIndexOf('/');
+  const parent = tree.mkdirp(cut === 0 ? '/' : path.slice(0, cut), { mode: 0o755 });
+  const name = path.slice(cut + 1);
+  const shadowed = parent.entries.get(name);
+  if (shadowed) tree.unlinkEntry(parent, name);
+  tree.link(parent, name, node);
+  return { parent, name, cover: node, shadowed };
+}
+
+/** Undoes `cover`: takes the node away (if still linked there) and links back what it covered. */
+export function uncover(tree: Tree, c: Covered): void {
+  if (c.parent.entries.get(c.name) === c.cover) tree.unlinkEntry(c.parent, c.name);
+  if (c.shadowed && !c.parent.entries.has(c.name)) tree.link(c.parent, c.name, c.shadowed);
+}
+
+/** The first mount target that is the same as, or inside, another one (mounts are not nested). */
+export function mountOverlap(targets: readonly string[]): { target: string; other: string; same: boolean } | undefined {
+  const paths = targets.map((t) => t.replace(/\/+$/, ''));
+  for (let i = 0; i < paths.length; i++) {
+    const j = paths.findIndex((u, k) => k !== i && (paths[i] === u || paths[i]!.startsWith(`${u}/`)));
+    if (j >= 0) return { target: paths[i]!, other: paths[j]!, same: paths[i] === paths[j] };
+  }
+  return undefined;
 }
 
 /** The mount and host reference of a node, when it lives in one of `mounts`. */
@@ -438,6 +459,3 @@ function join(a: string, b: string): string {
   return a === '' ? b : b === '' ? a : `${a}/${b}`;
 }
 
-function isBelow(path: string, dir: string): boolean {
-  return path.startsWith(`${dir}/`);
-}

@@ -8,10 +8,10 @@
 // signatures, and its memories' maximum is lowered to the memory limit (DESIGN §0.2).
 import { BoxerError, type Diagnostic } from '@boxer/diagnostics';
 import { readBox, type BoxLimits } from '@boxer/bundle';
-import type { DirNode, Tree, VNode } from '@boxer/vfs';
+import type { Tree } from '@boxer/vfs';
 import { decodeStore, encodeStore } from './persist.js';
 import type { MountUsage } from './policy.js';
-import { restore, shadow } from './mounts.js';
+import { cover, uncover } from './mounts.js';
 import { resolveLaunch, type LaunchOptions } from './launch.js';
 import { resolveLimits, memoryPages } from './limits.js';
 import { WasiHost } from './wasi.js';
@@ -23,7 +23,6 @@ import * as d from './diagnostics.js';
 import type { AuditEvent } from './audit.js';
 import { runComponent, type ComponentHost } from '../p2/run-component.js';
 import type { MountSpec } from './mounts.js';
-import { checkMountTarget } from './grants.js';
 
 export { EXIT_TRAP };
 
@@ -79,7 +78,7 @@ export function runGuest(options: GuestRunOptions): number {
     // NOTE: a preview2 component runs through jco with boxer's own imports (p2/run-component.ts),
     // over the same GuestFs a preview1 program gets: the tree, tmpfs and bind mounts, the write budget.
     if (!options.component) throw new BoxerError(d.componentUnsupported(launch.path));
-    const componentTmpfs = (options.tmpfs ?? []).map((target) => mountTmpfs(tree, target));
+    const componentTmpfs = (options.tmpfs ?? []).map((target) => cover(tree, target, tree.makeDir({ mode: 0o1777 })));
     const fs = new GuestFs({
       tree,
       realtime: resolveClock().realtime,
@@ -98,7 +97,7 @@ export function runGuest(options: GuestRunOptions): number {
     if (options.persist) {
       // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
       fs.detachMounts();
-      for (const t of componentTmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
+      for (const t of componentTmpfs.reverse()) uncover(tree, t);
       options.persist.save(storeOf(tree, boxSnapshot, limits, options.persist.path));
     }
     return componentCode;
@@ -106,7 +105,7 @@ export function runGuest(options: GuestRunOptions): number {
   if (options.publishing === 'explicit') throw new BoxerError(d.nothingToPublish(launch.path, true));
   if (options.publishing === 'requested') options.onDiagnostic?.(d.nothingToPublish(launch.path, false));
   const module = compile(launch.path, launch.module, limits);
-  const tmpfs = (options.tmpfs ?? []).map((target) => mountTmpfs(tree, target));
+  const tmpfs = (options.tmpfs ?? []).map((target) => cover(tree, target, tree.makeDir({ mode: 0o1777 })));
   const host = new WasiHost({
     tree,
     args: launch.argv,
@@ -129,7 +128,7 @@ export function runGuest(options: GuestRunOptions): number {
   if (!persist) return code;
   // NOTE: what the run left, minus what is not the box's (mounts are the host's, tmpfs is gone).
   host.detachMounts();
-  for (const t of tmpfs.reverse()) restore(tree, t.parent, t.name, t.cover, t.shadowed);
+  for (const t of tmpfs.reverse()) uncover(tree, t);
   persist.save(storeOf(tree, boxSnapshot, limits, persist.path));
   return code;
 }
@@ -180,18 +179,6 @@ function storeOf(tree: Tree, boxSnapshot: string, limits: BoxLimits, path: strin
   return encodeStore(tree, boxSnapshot);
 }
 
-/** An empty directory at `target`, in place of what the image has there (returned, to restore it). */
-function mountTmpfs(tree: Tree, target: string): { parent: DirNode; name: string; cover: DirNode; shadowed: VNode | undefined } {
-  checkMountTarget(target);
-  const path = target.replace(/\/+$/, '');
-  const cut = path.lastIndexOf('/');
-  const parent = tree.mkdirp(cut === 0 ? '/' : path.slice(0, cut), { mode: 0o755 });
-  const name = path.slice(cut + 1);
-  const shadowed = shadow(tree, parent, name);
-  const cover = tree.makeDir({ mode: 0o1777 });
-  tree.link(parent, name, cover);
-  return { parent, name, cover, shadowed };
-}
 
 /** Checks, limits and compiles the program; refusals are BoxerErrors naming it. */
 function compile(path: string, bytes: Uint8Array, limits: BoxLimits): WebAssembly.Module {

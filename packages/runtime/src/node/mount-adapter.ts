@@ -19,7 +19,7 @@ import { BoxerError } from '@boxer/diagnostics';
 import { mountFailed } from '../common/diagnostics.js';
 import type { MountGrant } from '../common/grants.js';
 import { Errno, WasiError } from '../common/errno.js';
-import type { HostFs, HostOpenFlags, HostStat, HostTime } from '../common/mounts.js';
+import { mountOverlap, type HostFs, type HostOpenFlags, type HostStat, type HostTime } from '../common/mounts.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -228,10 +228,7 @@ export function resolveMounts(mounts: readonly MountGrant[], cwd: string): Resol
     if (!statSync(real).isDirectory()) throw new BoxerError(mountFailed(grant, `${real} is not a directory`, 'mount the directory that holds it (single files cannot be mounted yet)'));
     out.push({ type: 'bind', source: real, target: m.target, readonly: m.readonly ?? false, grant });
   }
-  const targets = out.map((m) => m.target.replace(/\/+$/, ''));
-  targets.forEach((t, i) => {
-    const other = targets.findIndex((u, j) => j !== i && (t === u || t.startsWith(`${u}/`)));
-    if (other >= 0) throw new BoxerError(mountFailed(`at ${t}`, `it is ${t === targets[other] ? 'the same path as' : 'inside'} the mount at ${targets[other]}`, 'mount separate directories at separate guest paths'));
-  });
+  const overlap = mountOverlap(out.map((m) => m.target));
+  if (overlap) throw new BoxerError(mountFailed(`at ${overlap.target}`, `it is ${overlap.same ? 'the same path as' : 'inside'} the mount at ${overlap.other}`, 'mount separate directories at separate guest paths'));
   return out;
 }
