@@ -691,6 +691,12 @@ export class GuestFs {
   }
 }
 
+/** A u64 file offset as a number; offsets past 2^53 read nothing (files stop there), so they are clamped to it. */
+export function clampOffset(offset: bigint): number {
+  const o = BigInt.asUintN(64, offset);
+  return o > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(o);
+}
+
 /** The errno of a failure inside a filesystem call, or undefined when it is not one (a bug, a trap). */
 export function errnoOf(e: unknown): number | undefined {
   if (e instanceof WasiError) return e.errno;

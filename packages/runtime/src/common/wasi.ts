@@ -37,7 +37,7 @@ import { GuestMemory } from './memory.js';
 import { notExecutable, outputLimit } from './diagnostics.js';
 import { EXIT_OUTPUT_LIMIT } from './exit-codes.js';
 import type { HostTime, MountSpec } from './mounts.js';
-import { GuestFs, type Filestat } from './guest-fs.js';
+import { clampOffset, GuestFs, type Filestat } from './guest-fs.js';
 import type { AuditEvent } from './audit.js';
 
 export type { WasiClock } from './clock.js';
@@ -928,10 +928,6 @@ function checkFstFlags(flags: number): void {
 }
 
 /** A u64 file offset as a number; offsets past 2^53 read nothing, so they are clamped there. */
-function clampOffset(offset: bigint): number {
-  const o = BigInt.asUintN(64, offset);
-  return o > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(o);
-}
 
 function byteLimit(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of bytes, got ${value}`);

@@ -15,7 +15,7 @@
 // Advisory locks do not exist in wasi:filesystem 0.2; `advise` is accepted and ignored, as Linux may.
 import { PATH_MAX, type DirNode, type FileNode, type VNode } from '@boxer/vfs';
 import { Errno } from '../common/errno.js';
-import { errnoOf, type Filestat, type GuestFs } from '../common/guest-fs.js';
+import { clampOffset, errnoOf, type Filestat, type GuestFs } from '../common/guest-fs.js';
 import type { HostFile, HostTime } from '../common/mounts.js';
 import { InputStream, IoError, OutputStream, type Reactor } from './io.js';
 
@@ -180,7 +180,7 @@ export function filesystemImports(reactor: Reactor, o: FilesystemOptions): Files
     // does, and read(2)/write(2) still get EBADF.
     readViaStream(offset: bigint): InputStream {
       const file = call(() => this.file());
-      let at = clamp(offset);
+      let at = clampOffset(offset);
       return new InputStream(reactor, {
         read: (max) => {
           try {
@@ -200,7 +200,7 @@ export function filesystemImports(reactor: Reactor, o: FilesystemOptions): Files
     }
 
     writeViaStream(offset: bigint): OutputStream {
-      return this.stream(clamp(offset));
+      return this.stream(clampOffset(offset));
     }
 
     appendViaStream(): OutputStream {
@@ -273,7 +273,7 @@ export function filesystemImports(reactor: Reactor, o: FilesystemOptions): Files
     read(length: bigint, offset: bigint): [Uint8Array, boolean] {
       return call(() => {
         const file = this.file('read');
-        const at = clamp(offset);
+        const at = clampOffset(offset);
         const size = fs.sizeOf(file, this.host);
         const buf = new Uint8Array(Math.max(0, Math.min(Number(length > BigInt(MAX_READ) ? BigInt(MAX_READ) : length), size - at)));
         const n = fs.read(file, this.host, at, [buf]);
@@ -282,7 +282,7 @@ export function filesystemImports(reactor: Reactor, o: FilesystemOptions): Files
     }
 
     write(buffer: Uint8Array, offset: bigint): bigint {
-      return call(() => BigInt(fs.write(this.file('write'), this.host, clamp(offset), [buffer]).written));
+      return call(() => BigInt(fs.write(this.file('write'), this.host, clampOffset(offset), [buffer]).written));
     }
 
     readDirectory(): DirectoryEntryStream {
@@ -409,8 +409,3 @@ function hashOf(st: Filestat): { lower: bigint; upper: bigint } {
   return { lower: st.ino, upper: st.dev };
 }
 
-/** A u64 file offset as a number; offsets past 2^53 read nothing, so they are clamped there. */
-function clamp(offset: bigint): number {
-  const o = BigInt.asUintN(64, offset);
-  return o > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(o);
-}
